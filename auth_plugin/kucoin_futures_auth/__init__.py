@@ -1,0 +1,1 @@
+"""KuCoin request signing, credentials, retries and typed errors for the generated client."""

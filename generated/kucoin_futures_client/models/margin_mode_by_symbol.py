@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="MarginModeBySymbol")
+
+
+@_attrs_define
+class MarginModeBySymbol:
+    """Symbol -> the margin mode the symbol has after the call (failed symbols keep
+    their old mode).
+
+    Values are typed as an upper-case string rather than as `MarginMode`: a
+    generated client raises on an enum value it does not know, so a mode KuCoin
+    adds later would make a whole, otherwise good reply unreadable. Today's
+    values are those of `MarginMode`; the hand-written layer turns them into
+    `MarginMode` and keeps unknown ones as strings.
+
+    """
+
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        margin_mode_by_symbol = cls()
+
+        margin_mode_by_symbol.additional_properties = d
+        return margin_mode_by_symbol
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> str:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

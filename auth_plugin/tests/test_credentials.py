@@ -1,0 +1,114 @@
+"""Credentials from the environment, and secrets that never leak."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import secrets
+
+import httpx
+import pytest
+
+from kucoin_futures_auth import ConfigurationError, Credentials, KucoinAuth, futures_client
+from kucoin_futures_auth.requests_auth import KucoinRequestsAuth
+
+ENV = {"KUCOIN_API_KEY": "env-key", "KUCOIN_API_SECRET": "env-secret", "KUCOIN_API_PASSPHRASE": "env-pp"}
+
+
+def test_from_env_reads_the_documented_variables() -> None:
+    creds = Credentials.from_env(ENV)
+    assert (creds.key, creds.secret, creds.passphrase, creds.key_version) == (
+        "env-key", "env-secret", "env-pp", 3,
+    )
+    assert Credentials.from_env({**ENV, "KUCOIN_API_KEY_VERSION": "2"}).key_version == 2
+
+
+@pytest.mark.parametrize("missing", sorted(ENV))
+def test_a_missing_variable_is_named_and_no_value_is_shown(missing: str) -> None:
+    env = {k: v for k, v in ENV.items() if k != missing}
+    with pytest.raises(ConfigurationError) as info:
+        Credentials.from_env(env)
+    assert missing in str(info.value)
+    assert not any(value in str(info.value) for value in env.values())
+
+
+def test_a_bad_key_version_in_the_environment_is_named() -> None:
+    with pytest.raises(ConfigurationError, match="KUCOIN_API_KEY_VERSION"):
+        Credentials.from_env({**ENV, "KUCOIN_API_KEY_VERSION": "three"})
+
+
+def test_from_env_defaults_to_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("KUCOIN_API_KEY_VERSION", raising=False)
+    assert Credentials.from_env().key == "env-key"
+    with futures_client() as client:  # credentials default to from_env()
+        auth = client.get_httpx_client().auth
+        assert isinstance(auth, KucoinAuth)
+        assert auth.credentials.key == "env-key"
+
+
+def random_credentials() -> Credentials:
+    return Credentials(
+        key="visible-key", secret=secrets.token_urlsafe(24), passphrase=secrets.token_urlsafe(12)
+    )
+
+
+def test_secrets_never_appear_in_reprs_logs_or_pickles(caplog: pytest.LogCaptureFixture) -> None:
+    creds = random_credentials()
+    client = futures_client(creds, base_url="http://127.0.0.1:9")
+    shown = [
+        repr(creds), str(creds), f"{creds}", repr(KucoinAuth(creds)),
+        repr(KucoinRequestsAuth(creds)), repr(client), str(client),
+    ]
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("test").info("credentials: %s %r", creds, creds)
+    shown.append(caplog.text)
+    with pytest.raises(TypeError) as info:
+        pickle.dumps(creds)
+    shown.append(str(info.value))
+    for text in shown:
+        assert creds.secret not in text
+        assert creds.passphrase not in text
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"key": ""}, {"secret": ""}, {"passphrase": ""}, {"key_version": 7}, {"partner": "p"}],
+)
+def test_construction_errors_never_show_secrets(kwargs: dict[str, object]) -> None:
+    values: dict[str, object] = {
+        "key": "visible-key", "secret": secrets.token_urlsafe(24), "passphrase": secrets.token_urlsafe(12),
+    }
+    with pytest.raises(ConfigurationError) as info:
+        Credentials(**{**values, **kwargs})  # type: ignore[arg-type]
+    for secret in (values["secret"], values["passphrase"]):
+        assert str(secret) not in str(info.value)
+        assert str(secret) not in repr(info.value)
+
+
+def test_futures_client_defaults() -> None:
+    client = futures_client(random_credentials(), base_url="http://127.0.0.1:9")
+    assert client.raise_on_unexpected_status is True
+    httpx_client = client.get_httpx_client()
+    assert httpx_client.follow_redirects is False
+    assert isinstance(httpx_client.auth, KucoinAuth)
+    assert httpx_client.timeout.connect is not None and httpx_client.timeout.read is not None
+    assert str(httpx_client.base_url) == "http://127.0.0.1:9"
+
+
+def test_redirects_are_not_followed_so_signatures_stay_home() -> None:
+    hops: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hops.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "https://elsewhere.example/steal"})
+
+    client = futures_client(
+        random_credentials(), base_url="https://api.test",
+        httpx_args={"transport": httpx.MockTransport(handler)},
+    )
+    with client:
+        response = client.get_httpx_client().get("/api/v1/timestamp")
+    assert response.status_code == 302
+    assert hops == ["https://api.test/api/v1/timestamp"]

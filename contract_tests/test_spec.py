@@ -89,7 +89,11 @@ def test_the_batch_operation_is_as_the_facts_say() -> None:
     assert set(op["responses"]) >= {"200", "400", "401", "429", "500", "503"}
     schemes = SPEC["components"]["securitySchemes"]
     assert {s["name"] for s in schemes.values()} == {
-        "KC-API-KEY", "KC-API-SIGN", "KC-API-TIMESTAMP", "KC-API-PASSPHRASE", "KC-API-KEY-VERSION",
+        "KC-API-KEY",
+        "KC-API-SIGN",
+        "KC-API-TIMESTAMP",
+        "KC-API-PASSPHRASE",
+        "KC-API-KEY-VERSION",
     }
     assert SPEC["security"] == [{name: [] for name in schemes}]
 
@@ -106,8 +110,13 @@ def test_schemas_are_named_components_never_inline() -> None:
             assert all(set(r) == {"$ref"} for r in refs), f"{method.upper()} {path}: inline schema"
     names = set(SPEC["components"]["schemas"])
     assert names >= {
-        "MarginMode", "BatchChangeMarginModeRequest", "BatchChangeMarginModeResponse",
-        "BatchChangeMarginModeData", "MarginModeBySymbol", "SymbolError", "ErrorResponse",
+        "MarginMode",
+        "BatchChangeMarginModeRequest",
+        "BatchChangeMarginModeResponse",
+        "BatchChangeMarginModeData",
+        "MarginModeBySymbol",
+        "SymbolError",
+        "ErrorResponse",
     }
     text = SPEC_PATH.read_text()
     unused = [n for n in names if f"#/components/schemas/{n}'" not in text]
@@ -177,14 +186,18 @@ def test_the_public_generated_api_imports() -> None:
 
     body = BatchChangeMarginModeRequest(margin_mode=MarginMode.ISOLATED, symbols=["XBTUSDTM"])
     assert batch_change_margin_mode._get_kwargs(body=body)["json"] == {
-        "marginMode": "ISOLATED", "symbols": ["XBTUSDTM"],
+        "marginMode": "ISOLATED",
+        "symbols": ["XBTUSDTM"],
     }
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), *args],
-        capture_output=True, text=True, timeout=180, check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
 
 
@@ -196,8 +209,11 @@ def test_generated_code_matches_the_spec_and_a_one_character_edit_is_caught(
     assert result.returncode == 0, result.stdout + result.stderr
 
     tampered = tmp_path / "kucoin_futures_client"
-    shutil.copytree(ROOT / "generated" / "kucoin_futures_client", tampered,
-                    ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"))
+    shutil.copytree(
+        ROOT / "generated" / "kucoin_futures_client",
+        tampered,
+        ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"),
+    )
     target = tampered / "models" / "margin_mode.py"
     text = target.read_text()
     target.write_text(text.replace("CROSS", "CROSs", 1))
@@ -208,9 +224,21 @@ def test_generated_code_matches_the_spec_and_a_one_character_edit_is_caught(
 
 def test_the_wheel_carries_the_spec_and_type_markers(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -218,4 +246,6 @@ def test_the_wheel_carries_the_spec_and_type_markers(tmp_path: Path) -> None:
         assert f"{package}/py.typed" in names
     spec_in_wheel = zipfile.ZipFile(wheel).read("kucoin_futures_mock/openapi.yaml")
     assert spec_in_wheel == SPEC_PATH.read_bytes()
-    assert not any(n.startswith(("contract_tests/", "benchmarks/")) or "/tests/" in n for n in names)
+    assert not any(
+        n.startswith(("contract_tests/", "benchmarks/")) or "/tests/" in n for n in names
+    )

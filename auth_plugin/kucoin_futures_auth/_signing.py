@@ -50,9 +50,7 @@ class Credentials:
     key: str
     secret: str
     passphrase: str
-    key_version: int = attrs.field(
-        default=3, converter=int, validator=_check_key_version
-    )
+    key_version: int = attrs.field(default=3, converter=int, validator=_check_key_version)
     partner: str | None = None
     broker_name: str | None = None
     broker_key: str | None = None
@@ -173,5 +171,3 @@ def kucoin_headers(
             f"{timestamp}{credentials.partner}{credentials.key}".encode(),
         )
     return headers
-
-

@@ -1,18 +1,66 @@
-"""`futures_client`: the generated client, wired with signing and safe defaults."""
+"""`futures_client`: the generated client, wired with signing, typed errors, retries and
+clock sync."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import httpx
+
 from kucoin_futures_client import Client
 
+from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
 from ._signing import Clock, Credentials
 from .auth import KucoinAuth
+from .errors import ConfigurationError
+from .retry import RetryPolicy
 
 PRODUCTION_BASE_URL = "https://api-futures.kucoin.com"
 # Connect fast, read long enough for a batch of many symbols.
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+@attrs.define
+class FuturesClient(Client):
+    """The generated `Client`, whose sync and async httpx clients (built lazily, like the
+    generated ones) map replies to typed errors, retry and calibrate the clock."""
+
+    _retry: RetryPolicy | None = attrs.field(default=None, kw_only=True, alias="retry")
+    _clock: Clock = attrs.field(factory=Clock, kw_only=True, alias="clock")
+    _clock_sync: bool = attrs.field(default=True, kw_only=True, alias="clock_sync")
+
+    def get_httpx_client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = KucoinHTTPClient(
+                retry=self._retry,
+                clock=self._clock,
+                clock_sync=self._clock_sync,
+                **self._httpx_settings(),
+            )
+        return self._client
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        if self._async_client is None:
+            self._async_client = KucoinAsyncHTTPClient(
+                retry=self._retry,
+                clock=self._clock,
+                clock_sync=self._clock_sync,
+                **self._httpx_settings(),
+            )
+        return self._async_client
+
+    def _httpx_settings(self) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            "headers": self._headers,
+            "timeout": self._timeout,
+            "verify": self._verify_ssl,
+            "follow_redirects": self._follow_redirects,
+            **self._httpx_args,
+        }
 
 
 def futures_client(
@@ -21,19 +69,56 @@ def futures_client(
     base_url: str = PRODUCTION_BASE_URL,
     timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
     clock: Clock | None = None,
+    retry: RetryPolicy | None = DEFAULT_RETRY_POLICY,
+    clock_sync: bool = True,
     httpx_args: dict[str, Any] | None = None,
-) -> Client:
+) -> FuturesClient:
     """The generated `kucoin_futures_client.Client`, every request signed.
 
-    Credentials default to `Credentials.from_env()`. Redirects are never followed: a
-    redirect would carry a signature to another URL.
+    Credentials default to `Credentials.from_env()`. Every reply other than a success
+    raises a `KucoinError` subclass (also from the generated functions called directly).
+    `retry` bounds the retries (None: never retry); with `clock_sync`, a 400002 reply
+    (timestamp out of window) makes the client measure its clock offset once and resend.
+    Redirects are never followed: a redirect would carry a signature to another URL.
     """
+    _check_base_url(base_url)
     creds = credentials if credentials is not None else Credentials.from_env()
-    auth = KucoinAuth(creds, clock)
-    return Client(
+    the_clock = clock if clock is not None else Clock()
+    return FuturesClient(
         base_url=base_url,
         timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
         follow_redirects=False,
         raise_on_unexpected_status=True,
-        httpx_args={**(httpx_args or {}), "auth": auth},
+        httpx_args={**(httpx_args or {}), "auth": KucoinAuth(creds, the_clock)},
+        retry=retry,
+        clock=the_clock,
+        clock_sync=clock_sync,
     )
+
+
+def calibrate_clock(client: Client) -> int:
+    """Measure the offset between the client's clock and KuCoin's server time (unsigned
+    `GET /api/v1/timestamp`), apply it to every later signature, and return it in ms."""
+    http = client.get_httpx_client()
+    if not isinstance(http, KucoinHTTPClient):
+        raise ConfigurationError("calibrate_clock needs a client made by futures_client()")
+    return http.calibrate_clock()
+
+
+async def acalibrate_clock(client: Client) -> int:
+    """`calibrate_clock` through the client's async httpx client."""
+    http = client.get_async_httpx_client()
+    if not isinstance(http, KucoinAsyncHTTPClient):
+        raise ConfigurationError("acalibrate_clock needs a client made by futures_client()")
+    return await http.calibrate_clock()
+
+
+def _check_base_url(base_url: str) -> None:
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(
+            f"base URL must be an absolute http(s) URL such as {PRODUCTION_BASE_URL}"
+        )

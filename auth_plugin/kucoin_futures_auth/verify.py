@@ -55,7 +55,7 @@ def verify_request(
     """
     for name in REQUIRED_HEADERS:
         if not headers.get(name):
-            return VerificationFailure("400001", f"Please check the header of your request for {name}")
+            return VerificationFailure("400001", f"Missing header {name}")
     timestamp = headers["KC-API-TIMESTAMP"]
     if not timestamp.isdigit() or abs(int(timestamp) - now_ms) > MAX_CLOCK_SKEW_MS:
         return VerificationFailure("400002", "Invalid KC-API-TIMESTAMP")

@@ -9,16 +9,29 @@ import secrets
 import httpx
 import pytest
 
-from kucoin_futures_auth import ConfigurationError, Credentials, KucoinAuth, futures_client
+from kucoin_futures_auth import (
+    ConfigurationError,
+    Credentials,
+    KucoinAuth,
+    KucoinError,
+    futures_client,
+)
 from kucoin_futures_auth.requests_auth import KucoinRequestsAuth
 
-ENV = {"KUCOIN_API_KEY": "env-key", "KUCOIN_API_SECRET": "env-secret", "KUCOIN_API_PASSPHRASE": "env-pp"}
+ENV = {
+    "KUCOIN_API_KEY": "env-key",
+    "KUCOIN_API_SECRET": "env-secret",
+    "KUCOIN_API_PASSPHRASE": "env-pp",
+}
 
 
 def test_from_env_reads_the_documented_variables() -> None:
     creds = Credentials.from_env(ENV)
     assert (creds.key, creds.secret, creds.passphrase, creds.key_version) == (
-        "env-key", "env-secret", "env-pp", 3,
+        "env-key",
+        "env-secret",
+        "env-pp",
+        3,
     )
     assert Credentials.from_env({**ENV, "KUCOIN_API_KEY_VERSION": "2"}).key_version == 2
 
@@ -58,8 +71,13 @@ def test_secrets_never_appear_in_reprs_logs_or_pickles(caplog: pytest.LogCapture
     creds = random_credentials()
     client = futures_client(creds, base_url="http://127.0.0.1:9")
     shown = [
-        repr(creds), str(creds), f"{creds}", repr(KucoinAuth(creds)),
-        repr(KucoinRequestsAuth(creds)), repr(client), str(client),
+        repr(creds),
+        str(creds),
+        f"{creds}",
+        repr(KucoinAuth(creds)),
+        repr(KucoinRequestsAuth(creds)),
+        repr(client),
+        str(client),
     ]
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("test").info("credentials: %s %r", creds, creds)
@@ -78,7 +96,9 @@ def test_secrets_never_appear_in_reprs_logs_or_pickles(caplog: pytest.LogCapture
 )
 def test_construction_errors_never_show_secrets(kwargs: dict[str, object]) -> None:
     values: dict[str, object] = {
-        "key": "visible-key", "secret": secrets.token_urlsafe(24), "passphrase": secrets.token_urlsafe(12),
+        "key": "visible-key",
+        "secret": secrets.token_urlsafe(24),
+        "passphrase": secrets.token_urlsafe(12),
     }
     with pytest.raises(ConfigurationError) as info:
         Credentials(**{**values, **kwargs})  # type: ignore[arg-type]
@@ -105,10 +125,10 @@ def test_redirects_are_not_followed_so_signatures_stay_home() -> None:
         return httpx.Response(302, headers={"Location": "https://elsewhere.example/steal"})
 
     client = futures_client(
-        random_credentials(), base_url="https://api.test",
+        random_credentials(),
+        base_url="https://api.test",
         httpx_args={"transport": httpx.MockTransport(handler)},
     )
-    with client:
-        response = client.get_httpx_client().get("/api/v1/timestamp")
-    assert response.status_code == 302
+    with client, pytest.raises(KucoinError, match="redirect"):
+        client.get_httpx_client().get("/api/v1/timestamp")
     assert hops == ["https://api.test/api/v1/timestamp"]

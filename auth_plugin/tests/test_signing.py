@@ -62,7 +62,7 @@ def test_compact_and_spaced_json_sign_differently() -> None:
 
 @pytest.mark.parametrize("version", [2, 3, "2", "3"])
 def test_key_versions_2_and_3_are_accepted(version: int | str) -> None:
-    creds = Credentials(key="k", secret="s", passphrase="p", key_version=version)  # type: ignore[arg-type]
+    creds = Credentials(key="k", secret="s", passphrase="p", key_version=version)
     assert kucoin_headers(creds, "GET", "/", b"", 1)["KC-API-KEY-VERSION"] == str(version)
 
 
@@ -77,9 +77,9 @@ def test_passphrase_hmac_is_computed_once_per_credentials(monkeypatch: pytest.Mo
     calls: list[bytes] = []
     real_new = hmac.new
 
-    def counting_new(key: bytes, msg: bytes | None = None, digestmod: object = None) -> hmac.HMAC:
+    def counting_new(key: bytes, msg: bytes | None, digestmod: str) -> hmac.HMAC:
         calls.append(msg or b"")
-        return real_new(key, msg, digestmod)  # type: ignore[arg-type]
+        return real_new(key, msg, digestmod)
 
     monkeypatch.setattr(hmac, "new", counting_new)
     for ts in range(3):
@@ -89,12 +89,19 @@ def test_passphrase_hmac_is_computed_once_per_credentials(monkeypatch: pytest.Mo
 
 
 def test_broker_headers_are_off_unless_broker_fields_are_given() -> None:
-    assert not any("PARTNER" in h or "BROKER" in h for h in kucoin_headers(CREDS, "GET", "/", b"", 1))
+    assert not any(
+        "PARTNER" in h or "BROKER" in h for h in kucoin_headers(CREDS, "GET", "/", b"", 1)
+    )
 
 
 def test_broker_headers_are_keyed_with_the_broker_key() -> None:
     creds = Credentials(
-        key="k-1", secret="s", passphrase="p", partner="acme", broker_name="AcmeBot", broker_key="bk"
+        key="k-1",
+        secret="s",
+        passphrase="p",
+        partner="acme",
+        broker_name="AcmeBot",
+        broker_key="bk",
     )
     headers = kucoin_headers(creds, "GET", "/", b"", FROZEN_MS)
     assert headers["KC-API-PARTNER"] == "acme"
@@ -155,7 +162,9 @@ async def test_sync_and_async_give_identical_headers() -> None:
         client.post("https://x" + PATH, content=body)
     async with httpx.AsyncClient(auth=auth, transport=capture_transport(async_seen)) as aclient:
         await aclient.post("https://x" + PATH, content=body)
-    kc = [{k: v for k, v in r.headers.items() if k.startswith("kc-")} for r in sync_seen + async_seen]
+    kc = [
+        {k: v for k, v in r.headers.items() if k.startswith("kc-")} for r in sync_seen + async_seen
+    ]
     assert len(kc[0]) == 5
     assert kc[0] == kc[1]
 
@@ -196,10 +205,10 @@ def test_clock_offset_moves_the_timestamp() -> None:
     "body",
     [None, b"", b'{"marginMode":"ISOLATED"}', "not json ü", b"\xff\xfe raw bytes"],
 )
-def test_requests_adapter_signs_exact_bytes_like_the_httpx_adapter(body: bytes | str | None) -> None:
-    prepared = requests.Request(
-        "POST", "https://x" + PATH + "?a=b c&d=%21", data=body
-    ).prepare()
+def test_requests_adapter_signs_exact_bytes_like_the_httpx_adapter(
+    body: bytes | str | None,
+) -> None:
+    prepared = requests.Request("POST", "https://x" + PATH + "?a=b c&d=%21", data=body).prepare()
     KucoinRequestsAuth(CREDS, frozen_clock())(prepared)
     wire = prepared.body.encode() if isinstance(prepared.body, str) else (prepared.body or b"")
     signed = f"{FROZEN_MS}POST{PATH}?a=b c&d=!".encode() + wire

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kucoin_futures_auth import Credentials, kucoin_headers
-from kucoin_futures_auth.verify import Verified, VerificationFailure, verify_request
+from kucoin_futures_auth.verify import VerificationFailure, Verified, verify_request
 
 CREDS = Credentials(key="prop-key", secret="prop-secret", passphrase="prop-pass")
 NOW_MS = 1_729_260_030_774
@@ -15,8 +15,9 @@ methods = st.sampled_from(["GET", "POST", "DELETE", "PUT"])
 paths = st.text(min_size=0, max_size=60).map(lambda s: "/" + s)
 bodies = st.binary(max_size=300) | st.text(max_size=100).map(str.encode)
 timestamps = st.integers(min_value=NOW_MS - 4000, max_value=NOW_MS + 4000)
-SETTINGS = settings(max_examples=150, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=150, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def lookup(key: str) -> Credentials | None:

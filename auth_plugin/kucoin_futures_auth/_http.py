@@ -1,0 +1,420 @@
+"""httpx clients that turn KuCoin replies into typed errors, retry safely and sync the clock.
+
+The work happens in `send()`, below every generated operation, so a direct call to a
+generated function gets it too. Each attempt is a fresh `super().send()`, which runs the
+signing auth flow again: every attempt carries a new timestamp and signature.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import httpx
+
+from ._signing import Clock
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidReplyError,
+    KucoinAPIError,
+    KucoinError,
+    TransportError,
+    error_from_reply,
+    excerpt,
+)
+from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from httpx._client import UseClientDefault
+    from httpx._types import AuthTypes
+
+logger = logging.getLogger("kucoin_futures_auth.http")
+
+SERVER_TIME_PATH: Final = "/api/v1/timestamp"
+# KuCoin and the mock both put "code" first: a success is recognised without parsing, so
+# the generated operation's own parse is the only one. The closing brace sends most
+# cut-off bodies down the parsing path, where they become retryable InvalidReplyErrors.
+_SUCCESS_PREFIX: Final = b'{"code":"200000"'
+_SUCCESS_SUFFIX: Final = b"}"
+_SIGNATURE_HEADERS: Final = ("KC-API-SIGN", "KC-API-PASSPHRASE", "KC-API-PARTNER-SIGN")
+_CLOCK_SKEW_CODE: Final = "400002"
+# Errors that sending again can cure; the others (bad URL scheme, ...) would recur.
+_TRANSIENT_TRANSPORT_ERRORS: Final = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ProxyError,
+)
+
+T = TypeVar("T")
+
+
+class _Calibrate:
+    """Next step: measure the clock offset, then send again at once."""
+
+
+_CALIBRATE: Final = _Calibrate()
+
+
+def _next_step(
+    policy: RetryPolicy | None,
+    attempt: int,
+    error: KucoinError,
+    elapsed_s: float,
+    *,
+    may_calibrate: bool,
+) -> float | _Calibrate | None:
+    if may_calibrate and isinstance(error, AuthenticationError) and error.code == _CLOCK_SKEW_CODE:
+        return _CALIBRATE
+    if policy is None:
+        return None
+    return policy.delay_before_retry(attempt, error, elapsed_s)
+
+
+def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> TransportError:
+    error = TransportError(
+        f"{type(exc).__name__} on {request.method} {request.url.path}: {exc}",
+        retryable=isinstance(exc, _TRANSIENT_TRANSPORT_ERRORS),
+    )
+    error.__cause__ = exc
+    return error
+
+
+def _reply_error(response: httpx.Response, request: httpx.Request) -> KucoinError | None:
+    content = response.content
+    if (
+        response.status_code == 200
+        and content.startswith(_SUCCESS_PREFIX)
+        and content.endswith(_SUCCESS_SUFFIX)
+    ):
+        return None
+    redact = [request.headers.get(name, "") for name in _SIGNATURE_HEADERS]
+    return error_from_reply(response.status_code, response.headers, content, redact=redact)
+
+
+def _describe(error: KucoinError) -> str:
+    if isinstance(error, KucoinAPIError):
+        return f"{type(error).__name__} (HTTP {error.status}, code {error.code})"
+    if isinstance(error, InvalidReplyError):
+        return f"{type(error).__name__} (HTTP {error.status})"
+    if isinstance(error, TransportError) and error.__cause__ is not None:
+        return f"{type(error).__name__} ({type(error.__cause__).__name__})"
+    return type(error).__name__
+
+
+def _log_attempt(
+    request: httpx.Request, outcome: str, attempt: int, started: float, now: float
+) -> None:
+    logger.debug(
+        "%s %s -> %s (attempt %d, %.1f ms)",
+        request.method,
+        request.url.path,
+        outcome,
+        attempt,
+        (now - started) * 1000,
+    )
+
+
+def _server_time_ms(response: httpx.Response) -> int:
+    try:
+        server_ms = response.json()["data"]
+    except (ValueError, KeyError, TypeError):
+        server_ms = None
+    if not isinstance(server_ms, int) or isinstance(server_ms, bool):
+        raise InvalidReplyError(
+            response.status_code,
+            excerpt(response.content),
+            "server time reply without an integer `data`",
+        )
+    return server_ms
+
+
+def _apply_offset(clock: Clock, server_ms: int, before: float, after: float) -> int:
+    # The server read its clock somewhere in the round trip: assume the middle.
+    offset = round(server_ms - (before + after) * 500)
+    clock.offset_ms = offset
+    logger.info("clock offset to KuCoin server time set to %d ms", offset)
+    return offset
+
+
+class KucoinHTTPClient(httpx.Client):
+    """An `httpx.Client` whose `send()` maps replies to typed errors, retries per `retry`
+    (None: never) and, on a 400002 reply, measures the clock offset once and resends.
+
+    `sleep` (waits between attempts) and `monotonic` (the time budget's clock) are
+    attributes, replaceable in tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        clock_sync: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        **httpx_kwargs: Any,
+    ) -> None:
+        super().__init__(**httpx_kwargs)
+        self.retry = retry
+        self.clock = clock
+        self.clock_sync = clock_sync
+        self.sleep = sleep
+        self.monotonic = monotonic
+
+    def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: AuthTypes | UseClientDefault | None = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        started = self.monotonic()
+        result = self._send_once(request, stream, auth, follow_redirects, 1, started)
+        if isinstance(result, httpx.Response):
+            return result
+        return self._recover(
+            result,
+            lambda attempt: self._send_once(
+                request, stream, auth, follow_redirects, attempt, self.monotonic()
+            ),
+            started,
+            may_calibrate=self.clock_sync and self.clock is not None,
+        )
+
+    def calibrate_clock(self) -> int:
+        """Measure the offset of `clock` to KuCoin's server time, apply it and return it
+        (ms). Retried like any request."""
+        clock = self._require_clock()
+        started = self.monotonic()
+        result = self._server_time_once(clock)
+        if isinstance(result, int):
+            return result
+        return self._recover(
+            result, lambda _attempt: self._server_time_once(clock), started, may_calibrate=False
+        )
+
+    def _recover(
+        self,
+        error: KucoinError,
+        retry_once: Callable[[int], T | KucoinError],
+        started: float,
+        *,
+        may_calibrate: bool,
+    ) -> T:
+        attempt = 1
+        while True:
+            step = _next_step(
+                self.retry,
+                attempt,
+                error,
+                self.monotonic() - started,
+                may_calibrate=may_calibrate,
+            )
+            if step is None:
+                raise error
+            if isinstance(step, _Calibrate):
+                may_calibrate = False
+                calibrated = self._server_time_once(self._require_clock())
+                if isinstance(calibrated, KucoinError):
+                    raise error from calibrated
+            else:
+                logger.info(
+                    "retrying in %.3f s after attempt %d: %s", step, attempt, _describe(error)
+                )
+                self.sleep(step)
+            attempt += 1
+            result = retry_once(attempt)
+            if not isinstance(result, KucoinError):
+                return result
+            error = result
+
+    def _send_once(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        attempt: int,
+        started: float,
+    ) -> httpx.Response | KucoinError:
+        try:
+            response = super().send(
+                request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+            if stream:
+                try:
+                    response.read()
+                finally:
+                    response.close()
+        except httpx.RequestError as exc:
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_attempt(request, type(exc).__name__, attempt, started, self.monotonic())
+            return _transport_error(exc, request)
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_attempt(request, str(response.status_code), attempt, started, self.monotonic())
+        error = _reply_error(response, request)
+        return response if error is None else error
+
+    def _server_time_once(self, clock: Clock) -> int | KucoinError:
+        # Public endpoint: sent unsigned (auth=None), never retried from inside a retry.
+        request = self.build_request("GET", SERVER_TIME_PATH)
+        before = clock.time_fn()
+        result = self._send_once(request, False, None, False, 1, self.monotonic())
+        after = clock.time_fn()
+        if isinstance(result, KucoinError):
+            return result
+        try:
+            return _apply_offset(clock, _server_time_ms(result), before, after)
+        except InvalidReplyError as exc:
+            return exc
+
+    def _require_clock(self) -> Clock:
+        if self.clock is None:
+            raise ConfigurationError("this client has no clock to calibrate")
+        return self.clock
+
+
+async def _anyio_sleep(seconds: float) -> None:
+    import anyio  # only retries need it; importing it up front would slow every start
+
+    await anyio.sleep(seconds)
+
+
+class KucoinAsyncHTTPClient(httpx.AsyncClient):
+    """The `httpx.AsyncClient` twin of `KucoinHTTPClient`: same policy, same errors; it
+    waits with the running event loop's sleep (asyncio or trio, through anyio).
+    `sleep` (a coroutine function) and `monotonic` are replaceable in tests."""
+
+    def __init__(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        clock_sync: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = _anyio_sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        **httpx_kwargs: Any,
+    ) -> None:
+        super().__init__(**httpx_kwargs)
+        self.retry = retry
+        self.clock = clock
+        self.clock_sync = clock_sync
+        self.sleep = sleep
+        self.monotonic = monotonic
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: AuthTypes | UseClientDefault | None = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        started = self.monotonic()
+        result = await self._send_once(request, stream, auth, follow_redirects, 1, started)
+        if isinstance(result, httpx.Response):
+            return result
+        return await self._recover(
+            result,
+            lambda attempt: self._send_once(
+                request, stream, auth, follow_redirects, attempt, self.monotonic()
+            ),
+            started,
+            may_calibrate=self.clock_sync and self.clock is not None,
+        )
+
+    async def calibrate_clock(self) -> int:
+        """Measure the offset of `clock` to KuCoin's server time, apply it and return it
+        (ms). Retried like any request."""
+        clock = self._require_clock()
+        started = self.monotonic()
+        result = await self._server_time_once(clock)
+        if isinstance(result, int):
+            return result
+        return await self._recover(
+            result, lambda _attempt: self._server_time_once(clock), started, may_calibrate=False
+        )
+
+    async def _recover(
+        self,
+        error: KucoinError,
+        retry_once: Callable[[int], Awaitable[T | KucoinError]],
+        started: float,
+        *,
+        may_calibrate: bool,
+    ) -> T:
+        attempt = 1
+        while True:
+            step = _next_step(
+                self.retry,
+                attempt,
+                error,
+                self.monotonic() - started,
+                may_calibrate=may_calibrate,
+            )
+            if step is None:
+                raise error
+            if isinstance(step, _Calibrate):
+                may_calibrate = False
+                calibrated = await self._server_time_once(self._require_clock())
+                if isinstance(calibrated, KucoinError):
+                    raise error from calibrated
+            else:
+                logger.info(
+                    "retrying in %.3f s after attempt %d: %s", step, attempt, _describe(error)
+                )
+                await self.sleep(step)
+            attempt += 1
+            result = await retry_once(attempt)
+            if not isinstance(result, KucoinError):
+                return result
+            error = result
+
+    async def _send_once(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        attempt: int,
+        started: float,
+    ) -> httpx.Response | KucoinError:
+        try:
+            response = await super().send(
+                request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+            if stream:
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+        except httpx.RequestError as exc:
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_attempt(request, type(exc).__name__, attempt, started, self.monotonic())
+            return _transport_error(exc, request)
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_attempt(request, str(response.status_code), attempt, started, self.monotonic())
+        error = _reply_error(response, request)
+        return response if error is None else error
+
+    async def _server_time_once(self, clock: Clock) -> int | KucoinError:
+        request = self.build_request("GET", SERVER_TIME_PATH)
+        before = clock.time_fn()
+        result = await self._send_once(request, False, None, False, 1, self.monotonic())
+        after = clock.time_fn()
+        if isinstance(result, KucoinError):
+            return result
+        try:
+            return _apply_offset(clock, _server_time_ms(result), before, after)
+        except InvalidReplyError as exc:
+            return exc
+
+    def _require_clock(self) -> Clock:
+        if self.clock is None:
+            raise ConfigurationError("this client has no clock to calibrate")
+        return self.clock

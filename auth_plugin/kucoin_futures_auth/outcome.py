@@ -1,0 +1,142 @@
+"""Per-symbol outcome of a batch margin-mode switch: nothing the caller asked about is lost.
+
+Every requested symbol ends in exactly one of `switched`, `failed` or `missing`:
+
+- failed: the reply lists it in `data.errors` (if `data.marginMode` lists it too, that is
+  the mode it kept), or its mode in `data.marginMode` is not the mode asked for;
+- switched: `data.marginMode` gives it the mode asked for and `data.errors` does not list it;
+- missing: the reply does not mention it at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from kucoin_futures_client.models import MarginMode
+from kucoin_futures_client.types import Unset
+
+from .errors import InvalidReplyError, excerpt
+
+if TYPE_CHECKING:
+    from kucoin_futures_client.models import BatchChangeMarginModeData
+
+# A mode KuCoin adds later stays a plain string rather than making the reply unreadable.
+_MODES: Final[dict[str, MarginMode]] = {mode.value: mode for mode in MarginMode}
+_ABSENT: Final = object()
+
+
+@attrs.frozen
+class SymbolFailure:
+    """Why a symbol was not switched: KuCoin's per-symbol `code` and `msg` (code None when
+    the reply gave none), and `mode`, the margin mode the symbol kept when the reply says."""
+
+    code: str | None
+    msg: str
+    mode: MarginMode | str | None = None
+
+
+@attrs.frozen
+class MarginModeOutcome:
+    """What happened to each requested symbol. `requested` keeps the request's order and
+    so do `switched`, `failed` and `missing`.
+
+    `data` is the reply's generated `BatchChangeMarginModeData` model; `raw_data` the
+    reply's `data` object exactly as received (parsed from the body on first use).
+    """
+
+    requested: tuple[str, ...]
+    switched: Mapping[str, MarginMode | str]
+    failed: Mapping[str, SymbolFailure]
+    missing: tuple[str, ...]
+    data: BatchChangeMarginModeData | None = attrs.field(default=None, repr=False, eq=False)
+    body: bytes = attrs.field(default=b"", repr=False, eq=False)
+
+    @property
+    def all_switched(self) -> bool:
+        return len(self.switched) == len(self.requested)
+
+    @property
+    def raw_data(self) -> Any:
+        if not self.body:
+            return None
+        return json.loads(self.body)["data"]
+
+
+def margin_mode_outcome(
+    requested: Iterable[str],
+    data: BatchChangeMarginModeData,
+    *,
+    target: MarginMode | None = None,
+    body: bytes = b"",
+) -> MarginModeOutcome:
+    """Sort the `requested` symbols by what the reply `data` says happened to them.
+
+    With `target` (the mode asked for), a symbol the reply shows in another mode without
+    an error entry counts as failed, not switched. `body` (the raw reply) is kept for
+    `raw_data` and quoted if the reply has values of the wrong type, which raise
+    `InvalidReplyError`.
+    """
+    requested = tuple(requested)
+    modes = data.margin_mode.additional_properties
+    if target is not None and not data.errors and _all_in_mode(modes, requested, target.value):
+        switched_all = dict.fromkeys(requested, target)
+        return MarginModeOutcome(requested, switched_all, {}, (), data, body)
+    errors_by_symbol: dict[str, tuple[str | None, str]] = {}
+    for entry in data.errors:
+        symbol = _optional_str(entry.symbol, "data.errors[].symbol", body)
+        if symbol is not None and symbol not in errors_by_symbol:
+            errors_by_symbol[symbol] = (
+                _optional_str(entry.code, "data.errors[].code", body),
+                _optional_str(entry.msg, "data.errors[].msg", body) or "",
+            )
+
+    switched: dict[str, MarginMode | str] = {}
+    failed: dict[str, SymbolFailure] = {}
+    missing: list[str] = []
+    for symbol in requested:
+        raw_mode = modes.get(symbol, _ABSENT)
+        mode = None if raw_mode is _ABSENT else _mode(raw_mode, symbol, body)
+        error = errors_by_symbol.get(symbol)
+        if error is not None:
+            failed[symbol] = SymbolFailure(error[0], error[1], mode)
+        elif mode is None:
+            missing.append(symbol)
+        elif target is not None and mode != target:
+            failed[symbol] = SymbolFailure(
+                None, f"reply shows margin mode {mode}, not the requested {target}", mode
+            )
+        else:
+            switched[symbol] = mode
+    return MarginModeOutcome(requested, switched, failed, tuple(missing), data, body)
+
+
+def _all_in_mode(modes: dict[str, str], requested: tuple[str, ...], mode: str) -> bool:
+    # The usual reply, every symbol switched, checked with list and set operations (in C)
+    # rather than symbol by symbol: batches of a thousand symbols are common.
+    return (
+        len(modes) == len(requested)
+        and list(modes.values()).count(mode) == len(modes)
+        and (list(modes) == list(requested) or modes.keys() == set(requested))
+    )
+
+
+def _mode(value: object, symbol: str, body: bytes) -> MarginMode | str:
+    if not isinstance(value, str):
+        raise _wrong_type(f"data.marginMode[{symbol!r}]", value, body)
+    return _MODES.get(value, value)
+
+
+def _optional_str(value: object, where: str, body: bytes) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Unset):
+        return None
+    raise _wrong_type(where, value, body)
+
+
+def _wrong_type(where: str, value: object, body: bytes) -> InvalidReplyError:
+    return InvalidReplyError(200, excerpt(body), f"{where} is {type(value).__name__}, not a string")

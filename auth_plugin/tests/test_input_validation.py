@@ -1,0 +1,108 @@
+"""Bad input is a clear InvalidInputError, raised before anything is sent (sync and async)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+import pytest
+
+from kucoin_futures_auth import (
+    ConfigurationError,
+    Credentials,
+    InvalidInputError,
+    KucoinError,
+    aset_margin_mode,
+    futures_client,
+    margin_mode_request,
+    set_margin_mode,
+)
+from kucoin_futures_auth.client import FuturesClient
+from kucoin_futures_client.models import MarginMode
+
+
+def refusing_client() -> FuturesClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"nothing should be sent, got {request.method} {request.url}")
+
+    return futures_client(
+        Credentials("k", secrets.token_urlsafe(), secrets.token_urlsafe()),
+        base_url="https://kucoin.test",
+        httpx_args={"transport": httpx.MockTransport(handler)},
+    )
+
+
+BAD_INPUT: list[tuple[Any, Any, str]] = [
+    ("isolated", ["XBTUSDTM"], r"ISOLATED or CROSS \(upper case\), got 'isolated'"),
+    ("Cross", ["XBTUSDTM"], "got 'Cross'"),
+    ("", ["XBTUSDTM"], "got ''"),
+    (" ISOLATED", ["XBTUSDTM"], "got ' ISOLATED'"),
+    ("PORTFOLIO", ["XBTUSDTM"], "ISOLATED or CROSS"),
+    (None, ["XBTUSDTM"], "got None"),
+    (1, ["XBTUSDTM"], "got 1"),
+    ("ISOLATED", [], "at least one"),
+    ("ISOLATED", (), "at least one"),
+    ("ISOLATED", "XBTUSDTM", "not a single string"),
+    ("ISOLATED", ["XBTUSDTM", 7], r"symbols\[1\] must be a string, got int"),
+    ("ISOLATED", [None], r"symbols\[0\] must be a string, got NoneType"),
+    ("ISOLATED", [""], r"symbols\[0\].*got ''"),
+    ("ISOLATED", ["   "], r"symbols\[0\].*got '   '"),
+    ("ISOLATED", ["XBTUSDTM", " ETHUSDTM"], r"symbols\[1\].*without spaces"),
+    ("ISOLATED", ["A", "B", "A", "C", "B"], "unique; repeated: A, B$"),
+]
+
+
+@pytest.mark.parametrize(("mode", "symbols", "message"), BAD_INPUT)
+def test_bad_input_is_refused_before_sending(mode: Any, symbols: Any, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message) as info:
+        set_margin_mode(refusing_client(), mode, symbols)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, KucoinError)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("mode", "symbols", "message"), BAD_INPUT)
+async def test_bad_input_is_refused_before_sending_async(
+    mode: Any, symbols: Any, message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        await aset_margin_mode(refusing_client(), mode, symbols)
+
+
+def test_many_duplicates_are_named_briefly() -> None:
+    symbols = [f"S{i}" for i in range(10)] * 2
+    with pytest.raises(InvalidInputError, match=r"repeated: S0, S1, S2, S3, S4, \.\.\.$"):
+        margin_mode_request("CROSS", symbols)
+
+
+@pytest.mark.parametrize("mode", ["ISOLATED", "CROSS", MarginMode.ISOLATED, MarginMode.CROSS])
+def test_good_input_builds_the_request(mode: MarginMode | str) -> None:
+    request = margin_mode_request(mode, iter(["XBTUSDTM", "ETHUSDTM"]))
+    assert request.to_dict() == {"marginMode": str(mode), "symbols": ["XBTUSDTM", "ETHUSDTM"]}
+    assert type(request.margin_mode) is MarginMode
+
+
+def test_a_client_not_made_by_futures_client_is_refused() -> None:
+    from kucoin_futures_client import Client
+
+    with pytest.raises(ConfigurationError, match="futures_client"):
+        set_margin_mode(Client(base_url="https://kucoin.test"), "CROSS", ["XBTUSDTM"])
+
+
+@pytest.mark.parametrize("url", ["", "api-futures.kucoin.com", "ftp://host", "http://"])
+def test_bad_base_url_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="absolute http"):
+        futures_client(
+            Credentials("k", secrets.token_urlsafe(), secrets.token_urlsafe()), base_url=url
+        )
+
+
+def test_every_public_name_resolves() -> None:
+    import kucoin_futures_auth
+
+    for name in kucoin_futures_auth.__all__:
+        assert getattr(kucoin_futures_auth, name) is not None
+    assert set(kucoin_futures_auth.__all__) <= set(dir(kucoin_futures_auth))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        kucoin_futures_auth.nope  # type: ignore[attr-defined]  # noqa: B018

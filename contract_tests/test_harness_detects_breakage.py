@@ -1,0 +1,244 @@
+"""Self-tests of the harness: the CI run must fail against a mock that breaks the contract.
+
+Each variant below is the real mock with one deliberate bug, made here in test code (a
+permissive verifier, or ASGI middleware rewriting the mock's replies); the shipped mock has
+none of them. Each must be reported by the check that guards that part of the contract,
+while the unbroken mock passes the very same run (`in_process_run`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any
+
+import attrs
+import pytest
+from kucoin_futures_auth import Credentials
+from kucoin_futures_auth.verify import Verified
+from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
+
+from ._mocks import fresh_mock
+from ._suite import SuiteResult, run_suite
+
+Message = MutableMapping[str, Any]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# (request JSON or None, reply status, reply JSON) -> (status, reply JSON) to send instead.
+ReplyRewrite = Callable[[Any, int, Any], tuple[int, Any]]
+
+MODES = ("ISOLATED", "CROSS")
+
+
+class RewriteReplies:
+    """ASGI middleware: lets the mock answer, then rewrites its JSON replies."""
+
+    def __init__(self, app: ASGIApp, rewrite: ReplyRewrite) -> None:
+        self._app = app
+        self._rewrite = rewrite
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        body = await _read_request_body(receive)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self._app(scope, replay, capture)
+        status: int = start["status"]
+        reply = b"".join(chunks)
+        reply_document = _json_or_none(reply)
+        if reply_document is not None:
+            status, reply_document = self._rewrite(_json_or_none(body), status, reply_document)
+            reply = json.dumps(reply_document, separators=(",", ":")).encode()
+        headers = [
+            (name, value) for name, value in start["headers"] if name.lower() != b"content-length"
+        ]
+        headers.append((b"content-length", b"%d" % len(reply)))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply})
+
+
+class DropRateLimitHeaders:
+    """ASGI middleware: the mock's replies without their gw-ratelimit-* headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def strip(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message["headers"]
+                message = {
+                    **message,
+                    "headers": [(k, v) for k, v in headers if not k.startswith(b"gw-ratelimit")],
+                }
+            await send(message)
+
+        await self._app(scope, receive, strip)
+
+
+async def _read_request_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
+# ---- the bugs ---------------------------------------------------------------------------
+
+
+def accept_any_signature(
+    headers: Mapping[str, str],
+    method: str,
+    path_with_query: str,
+    body: bytes,
+    *,
+    lookup: Callable[[str], Credentials | None],
+    now_ms: int,
+) -> Verified:
+    return Verified(DEMO_CREDENTIALS)
+
+
+def code_as_number(request: Any, status: int, reply: Any) -> tuple[int, Any]:
+    if isinstance(reply, dict) and isinstance(reply.get("code"), str):
+        reply["code"] = int(reply["code"])
+    return status, reply
+
+
+def lowercase_modes(request: Any, status: int, reply: Any) -> tuple[int, Any]:
+    modes = _data(reply).get("marginMode")
+    if isinstance(modes, dict):
+        for symbol, mode in modes.items():
+            modes[symbol] = mode.lower()
+    return status, reply
+
+
+def server_error_on_empty_symbols(request: Any, status: int, reply: Any) -> tuple[int, Any]:
+    if status == 400 and isinstance(request, dict) and request.get("symbols") == []:
+        return 500, {"code": "500000", "msg": "Internal Server Error"}
+    return status, reply
+
+
+def no_errors_list(request: Any, status: int, reply: Any) -> tuple[int, Any]:
+    _data(reply).pop("errors", None)
+    return status, reply
+
+
+def accept_invalid_margin_mode(request: Any, status: int, reply: Any) -> tuple[int, Any]:
+    if (
+        status == 400
+        and isinstance(request, dict)
+        and request.get("marginMode", MODES[0]) not in MODES
+    ):
+        return 200, {"code": "200000", "data": {"marginMode": {}, "errors": []}}
+    return status, reply
+
+
+def _data(reply: Any) -> dict[str, Any]:
+    data = reply.get("data") if isinstance(reply, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+@attrs.frozen
+class BrokenMock:
+    """A broken mock, and exactly the checks that must report it (the first guards it)."""
+
+    name: str
+    build: Callable[[MockKucoin], Any]
+    caught_by: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _rewritten(rewrite: ReplyRewrite) -> Callable[[MockKucoin], Any]:
+    return lambda mock: RewriteReplies(create_app(mock), rewrite)
+
+
+VARIANTS = (
+    BrokenMock(
+        "signature check disabled",
+        lambda mock: create_app(mock, verify=accept_any_signature),
+        # The unsigned copy of a signed request is accepted; so are requests that lack a
+        # KC-API-* header, negative cases that should have been refused.
+        caught_by=("ignored_auth", "missing_required_header", "negative_data_rejection"),
+    ),
+    BrokenMock(
+        "code sent as a number",
+        _rewritten(code_as_number),
+        caught_by=("response_schema_conformance",),
+    ),
+    BrokenMock(
+        "lowercase mode in the map",
+        _rewritten(lowercase_modes),
+        caught_by=("response_schema_conformance",),
+    ),
+    BrokenMock(
+        "500 on an empty symbol list",
+        _rewritten(server_error_on_empty_symbols),
+        # A 5xx is no rejection either: the configuration accepts only 400/401/429.
+        caught_by=("not_a_server_error", "negative_data_rejection"),
+    ),
+    BrokenMock(
+        "reply missing errors",
+        _rewritten(no_errors_list),
+        caught_by=("response_schema_conformance",),
+    ),
+    BrokenMock(
+        "200 for an invalid marginMode",
+        _rewritten(accept_invalid_margin_mode),
+        caught_by=("negative_data_rejection",),
+    ),
+)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+def test_breakage_is_detected_by_its_check(
+    variant: BrokenMock, in_process_run: SuiteResult
+) -> None:
+    assert in_process_run.passed, "the unbroken mock must pass the same run"
+    result = run_suite(DEMO_CREDENTIALS, app=variant.build(fresh_mock()))
+    assert not result.passed
+    assert result.failed_checks == frozenset(variant.caught_by), result.summary()
+    assert not result.errors, result.summary()
+
+
+def test_replies_without_rate_limit_headers_are_detected() -> None:
+    result = run_suite(DEMO_CREDENTIALS, app=DropRateLimitHeaders(create_app(fresh_mock())))
+    assert result.failed_checks == {"response_headers_conformance"}, result.summary()
+
+
+def test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s() -> None:
+    # The other side of the harness: if our signing broke, every valid request would get a
+    # 401. positive_data_acceptance accepts only 200, so the run fails.
+    wrong = Credentials(DEMO_CREDENTIALS.key, "not-the-secret", DEMO_CREDENTIALS.passphrase)
+    result = run_suite(wrong, app=create_app(fresh_mock()))
+    assert result.failed_checks == {"positive_data_acceptance"}, result.summary()

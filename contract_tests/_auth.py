@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import requests.auth
+
 from kucoin_futures_auth import Clock, Credentials
 from kucoin_futures_auth.requests_auth import KucoinRequestsAuth
 from kucoin_futures_auth.verify import REQUIRED_HEADERS

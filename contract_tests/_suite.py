@@ -15,7 +15,6 @@ from typing import Any
 
 import attrs
 import schemathesis
-from kucoin_futures_auth import Credentials
 from schemathesis.cli.commands.run.context import ExecutionContext
 from schemathesis.cli.commands.run.handlers.base import EventHandler
 from schemathesis.cli.commands.run.handlers.junitxml import JunitXMLHandler
@@ -25,6 +24,8 @@ from schemathesis.config import ReportConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.generation import GenerationMode
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+from kucoin_futures_auth import Credentials
 
 from ._auth import GeneratedRequestSigner
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kucoin_futures_mock import DEMO_CREDENTIALS, create_app
 
 from ._mocks import fresh_mock

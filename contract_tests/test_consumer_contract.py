@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import httpx
 import pytest
+
 from kucoin_futures_auth import (
     AuthenticationError,
     Clock,

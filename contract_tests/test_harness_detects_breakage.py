@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
+
 from kucoin_futures_auth import Credentials
 from kucoin_futures_auth.verify import Verified
 from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app

@@ -10,6 +10,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+
 from kucoin_futures_auth import Credentials
 from kucoin_futures_auth.verify import VerificationFailure, Verified, verify_request
 from kucoin_futures_mock import SYMBOLS, MockKucoin, serve_in_thread

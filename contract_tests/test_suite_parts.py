@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import requests
+from schemathesis.generation import GenerationMode
+
 from kucoin_futures_auth import Clock, signing_path
 from kucoin_futures_auth.verify import REQUIRED_HEADERS, Verified, verify_request
 from kucoin_futures_mock import DEMO_CREDENTIALS
-from schemathesis.generation import GenerationMode
 
 from ._auth import GeneratedRequestSigner
 from ._suite import PROJECT_ROOT, configured_junit_path, load_config, pick_symbols

@@ -57,7 +57,12 @@ def verify_request(
         if not headers.get(name):
             return VerificationFailure("400001", f"Missing header {name}")
     timestamp = headers["KC-API-TIMESTAMP"]
-    if not timestamp.isdigit() or abs(int(timestamp) - now_ms) > MAX_CLOCK_SKEW_MS:
+    # isascii(): str.isdigit() also accepts digits such as "²" that int() refuses; the
+    # length cap keeps int() away from absurd inputs (ms timestamps have 13 digits).
+    if (
+        not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16)
+        or abs(int(timestamp) - now_ms) > MAX_CLOCK_SKEW_MS
+    ):
         return VerificationFailure("400002", "Invalid KC-API-TIMESTAMP")
     credentials = lookup(headers["KC-API-KEY"])
     if credentials is None:
@@ -68,8 +73,14 @@ def verify_request(
     ):
         return VerificationFailure("400009", "Invalid KC-API-KEY-VERSION")
     expected = kucoin_headers(credentials, method, path_with_query, body, int(timestamp))
-    if not hmac.compare_digest(headers["KC-API-PASSPHRASE"], expected["KC-API-PASSPHRASE"]):
+    if not _same(headers["KC-API-PASSPHRASE"], expected["KC-API-PASSPHRASE"]):
         return VerificationFailure("400004", "Invalid KC-API-PASSPHRASE")
-    if not hmac.compare_digest(headers["KC-API-SIGN"], expected["KC-API-SIGN"]):
+    if not _same(headers["KC-API-SIGN"], expected["KC-API-SIGN"]):
         return VerificationFailure("400005", "Invalid KC-API-SIGN")
     return Verified(credentials)
+
+
+def _same(received: str, expected: str) -> bool:
+    # Constant-time, and on bytes: compare_digest refuses str with non-ASCII characters,
+    # which a hostile client can send.
+    return hmac.compare_digest(received.encode("utf-8", "surrogateescape"), expected.encode())

@@ -75,3 +75,26 @@ def test_any_one_byte_changed_fails_verification(
     result = verify(headers, method, path, body)
     assert isinstance(result, VerificationFailure)
     assert result.code == "400005"
+
+
+@SETTINGS
+@given(
+    header=st.sampled_from(["KC-API-SIGN", "KC-API-PASSPHRASE", "KC-API-TIMESTAMP", "KC-API-KEY"]),
+    value=st.text(min_size=1, max_size=5000),
+)
+def test_hostile_header_values_fail_cleanly(header: str, value: str) -> None:
+    # Non-ASCII signatures, "²" as a timestamp, 5000-digit numbers: a refusal, never a crash.
+    headers = kucoin_headers(CREDS, "GET", "/", b"", NOW_MS)
+    headers[header] = value
+    result = verify(headers, "GET", "/", b"")
+    assert isinstance(result, VerificationFailure) or headers == kucoin_headers(
+        CREDS, "GET", "/", b"", NOW_MS
+    )
+
+
+def test_a_superscript_digit_timestamp_is_a_timestamp_error() -> None:
+    headers = kucoin_headers(CREDS, "GET", "/", b"", NOW_MS)
+    headers["KC-API-TIMESTAMP"] = "²"
+    assert verify(headers, "GET", "/", b"") == VerificationFailure(
+        "400002", "Invalid KC-API-TIMESTAMP"
+    )

@@ -1,1 +1,52 @@
-"""Test-only. Runs the pytest plugin from the source tree (installed as an entry point too)."""
+"""pytest plugin: the `kucoin_mock` fixture, a local KuCoin Futures for your own tests.
+
+Installed with the package (entry point `pytest11`), so the fixture is available in any
+test suite of the environment without imports. The mock itself is imported only when a
+test asks for the fixture, so other test runs pay nothing for it.
+
+Example: a bot's test against the mock, with one busy symbol::
+
+    from kucoin_futures_auth import futures_client
+    from kucoin_futures_client.api.positions import batch_change_margin_mode
+    from kucoin_futures_client.models import BatchChangeMarginModeRequest, MarginMode
+
+    def test_bot_switches_to_isolated(kucoin_mock):
+        kucoin_mock.mock.set_busy("XBTUSDTM")
+        body = BatchChangeMarginModeRequest(
+            margin_mode=MarginMode.ISOLATED, symbols=["ETHUSDTM", "XBTUSDTM"]
+        )
+        with futures_client(kucoin_mock.credentials, base_url=kucoin_mock.base_url) as client:
+            batch_change_margin_mode.sync(client=client, body=body)
+        assert kucoin_mock.mock.mode_of("ETHUSDTM") == "ISOLATED"
+        assert kucoin_mock.mock.mode_of("XBTUSDTM") == "CROSS"  # busy: kept its mode
+
+`kucoin_mock` is a `kucoin_futures_mock.RunningMock`: `.base_url`, `.credentials` (the
+demo account) and `.mock` (a `MockKucoin`: `set_busy`, `set_mode`, `mode_of`, `inject`,
+`clear_faults`, `reset_rate_limits`, `add_account`, counters). Each test gets a fresh
+server on a free port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from kucoin_futures_mock import RunningMock
+
+
+@pytest.fixture
+def kucoin_mock() -> Iterator[RunningMock]:
+    """A fresh mock KuCoin Futures on a free port, served in a thread for one test."""
+    try:
+        from kucoin_futures_mock import serve_in_thread
+    except ImportError as exc:  # the package is installed without its `mock` extra
+        pytest.fail(
+            f"the kucoin_mock fixture needs the mock's dependencies ({exc}): "
+            "pip install 'kucoin-futures-client[mock]'",
+            pytrace=False,
+        )
+    with serve_in_thread() as running:
+        yield running

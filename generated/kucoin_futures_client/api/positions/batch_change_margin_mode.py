@@ -112,8 +112,12 @@ def sync_detailed(
     **Choice:** an unknown symbol fails only itself: it is listed in
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
-    `symbols`, unknown keys, not JSON) fails the whole request with HTTP 400
+    `symbols`, unknown keys, not JSON, a Content-Type other than
+    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
     and code `400100`.
+
+    **Choice:** a symbol with an open order or position fails with `50002` even
+    when it already has the requested mode.
 
     Args:
         body (BatchChangeMarginModeRequest):
@@ -153,8 +157,12 @@ def sync(
     **Choice:** an unknown symbol fails only itself: it is listed in
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
-    `symbols`, unknown keys, not JSON) fails the whole request with HTTP 400
+    `symbols`, unknown keys, not JSON, a Content-Type other than
+    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
     and code `400100`.
+
+    **Choice:** a symbol with an open order or position fails with `50002` even
+    when it already has the requested mode.
 
     Args:
         body (BatchChangeMarginModeRequest):
@@ -189,8 +197,12 @@ async def asyncio_detailed(
     **Choice:** an unknown symbol fails only itself: it is listed in
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
-    `symbols`, unknown keys, not JSON) fails the whole request with HTTP 400
+    `symbols`, unknown keys, not JSON, a Content-Type other than
+    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
     and code `400100`.
+
+    **Choice:** a symbol with an open order or position fails with `50002` even
+    when it already has the requested mode.
 
     Args:
         body (BatchChangeMarginModeRequest):
@@ -228,8 +240,12 @@ async def asyncio(
     **Choice:** an unknown symbol fails only itself: it is listed in
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
-    `symbols`, unknown keys, not JSON) fails the whole request with HTTP 400
+    `symbols`, unknown keys, not JSON, a Content-Type other than
+    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
     and code `400100`.
+
+    **Choice:** a symbol with an open order or position fails with `50002` even
+    when it already has the requested mode.
 
     Args:
         body (BatchChangeMarginModeRequest):

@@ -1,0 +1,358 @@
+"""The ASGI app: KuCoin's gateway checks, the two operations, faults on the way out.
+
+A signed request meets these steps, in this order (the first that answers wins):
+
+1. routing: unknown path -> 404 `404000`; method not in the spec -> 405 `405000` + `Allow`;
+2. faults: latency sleeps; `html_502` / `burst_429` answer as the CDN / gateway would;
+3. body: over 1 MiB -> 400 `400100` (the gateway will not buffer it);
+4. authentication by the verifier (`kucoin_futures_auth.verify.verify_request` unless
+   another is injected) -> 401 with its code; the clock it uses includes `clock_skew`;
+5. rate limit: the account's Futures pool is charged -> 429 `429000` over quota;
+6. permission: an account without "Futures" -> 401 `400007`;
+7. faults `http_500` / `http_503` / `business_error` stand in for the backend's reply;
+8. body validation against openapi.yaml -> 400 `400100` naming the problem;
+9. the per-symbol switch -> 200 `200000`;
+10. faults `reset` / `truncated` damage whichever reply was produced.
+
+Replies that are not charged to an account (404, 405, failed authentication, the public
+timestamp endpoint) are charged to the client IP's Public pool; every reply except the
+CDN's `html_502` carries the `gw-ratelimit-*` headers of the pool it was charged to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Final, NamedTuple, Protocol
+
+import anyio
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from kucoin_futures_auth import Credentials, signing_path
+from kucoin_futures_auth.verify import VerificationFailure, Verified, verify_request
+
+from ._faults import BACKEND_OUTCOMES, DELIVERY_OUTCOMES, Fault, FaultDraw
+from ._ratelimit import Charge
+from ._spec import BATCH_PATH, TIMESTAMP_PATH, BodyChecker, load_spec, operation_body_validator
+from ._state import FUTURES_PERMISSION, MockKucoin, RecordedRequest
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+_DRAIN_BYTES: Final = 64 * MAX_BODY_BYTES
+
+_log = logging.getLogger("kucoin_futures_mock")
+_JSON: Final = b"application/json"
+_HTML: Final = b"text/html; charset=utf-8"
+# Compact, with "code" first: the client's fast path relies on KuCoin's byte layout.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+_CDN_PAGE: Final = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    b"<body><center><h1>502 Bad Gateway</h1></center>\n"
+    b"<hr><center>cloudflare</center></body></html>\n"
+)
+
+
+class Verifier(Protocol):
+    """The signature of `kucoin_futures_auth.verify.verify_request`."""
+
+    def __call__(
+        self,
+        headers: Mapping[str, str],
+        method: str,
+        path_with_query: str,
+        body: bytes,
+        *,
+        lookup: Callable[[str], Credentials | None],
+        now_ms: int,
+    ) -> Verified | VerificationFailure: ...
+
+
+class InjectedConnectionReset(Exception):
+    """Raised mid-reply by the `reset` fault so the server drops the connection."""
+
+
+class _DropInjectedResets(logging.Filter):
+    # The server logs every exception that ends a reply as an application error; an
+    # injected reset is the mock doing its job, not a failure worth a traceback.
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, InjectedConnectionReset)
+
+
+def install_reset_log_filter() -> None:
+    """Keep uvicorn from logging injected resets as errors (idempotent)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DropInjectedResets) for f in logger.filters):
+        logger.addFilter(_DropInjectedResets())
+
+
+class _Reply(NamedTuple):
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]]
+    content_type: bytes = _JSON
+
+
+class _Outcome(NamedTuple):
+    reply: _Reply
+    request_body: bytes = b""
+    delivery: Fault | None = None
+
+
+class _ClientDisconnected(Exception):
+    pass
+
+
+class _HeaderView(Mapping[str, str]):
+    """Request headers as the verifier sees them: case-insensitive, first value wins.
+
+    Non-ASCII bytes in a value become "?": no valid KC-API-* value contains any, so the
+    request still fails, with the code of the header that is wrong.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        values: dict[str, str] = {}
+        for name, value in raw:
+            key = name.decode("latin-1").lower()
+            if key not in values:
+                values[key] = (
+                    value.decode("ascii")
+                    if value.isascii()
+                    else value.decode("latin-1").encode("ascii", "replace").decode("ascii")
+                )
+        self._values = values
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _error(code: str, msg: str) -> bytes:
+    return _encode({"code": code, "msg": msg}).encode("ascii")
+
+
+def _request_target(scope: Scope) -> str:
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query = scope.get("query_string", b"")
+    target: str = raw_path.decode("latin-1")
+    return f"{target}?{query.decode('latin-1')}" if query else target
+
+
+def _client_pool(scope: Scope) -> tuple[str, str]:
+    client = scope.get("client")
+    return ("public", client[0] if client else "unknown")
+
+
+def _is_json_content_type(value: str | None) -> bool:
+    return value is not None and value.partition(";")[0].strip().lower() == "application/json"
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None if it exceeds MAX_BODY_BYTES.
+
+    An oversized body is still read (and dropped) up to _DRAIN_BYTES: a client that is
+    still sending when the server closes the connection may never see the refusal.
+    """
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise _ClientDisconnected
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body if len(body) <= MAX_BODY_BYTES else None
+    chunks = [body]
+    size = len(body)
+    while message.get("more_body", False) and size <= _DRAIN_BYTES:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientDisconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+    return b"".join(chunks) if size <= MAX_BODY_BYTES else None
+
+
+async def _deliver(send: Send, reply: _Reply, delivery: Fault | None) -> None:
+    body = reply.body
+    if delivery is Fault.TRUNCATED:
+        # Any proper prefix of a JSON object is invalid JSON; the framing stays correct.
+        body = body[: len(body) // 2]
+    headers = [
+        (b"content-type", reply.content_type),
+        (b"content-length", b"%d" % len(body)),
+        *reply.headers,
+    ]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    if delivery is Fault.RESET:
+        await send(
+            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+        )
+        raise InjectedConnectionReset("fault injected: connection reset mid-reply")
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Endpoint:
+    """A raw ASGI endpoint: Starlette hands non-function endpoints the scope untouched."""
+
+    def __init__(self, mock: MockKucoin, handle: Callable[[Scope, Receive], Awaitable[_Outcome]]):
+        self._mock = mock
+        self._handle = handle
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            outcome = await self._handle(scope, receive)
+        except _ClientDisconnected:
+            return
+        self._mock._record(
+            RecordedRequest(
+                scope["method"],
+                _request_target(scope),
+                tuple(scope["headers"]),
+                outcome.request_body,
+                outcome.reply.status,
+            )
+        )
+        await _deliver(send, outcome.reply, outcome.delivery)
+
+
+class _Service:
+    def __init__(self, mock: MockKucoin, verify: Verifier, bodies: BodyChecker) -> None:
+        self._mock = mock
+        self._verify = verify
+        self._bodies = bodies
+
+    # ---- replies --------------------------------------------------------------------
+
+    def _public(
+        self, scope: Scope, status: int, code: str, msg: str, extra: list[tuple[bytes, bytes]]
+    ) -> _Reply:
+        """An error reply charged to the client's Public pool (429 once that is used up)."""
+        charge = self._mock._charge(_client_pool(scope))
+        if not charge.allowed:
+            return _Reply(429, _error("429000", "Too Many Requests"), charge.headers())
+        return _Reply(status, _error(code, msg), charge.headers() + extra)
+
+    def not_found(self, scope: Scope) -> _Reply:
+        return self._public(scope, 404, "404000", "Not Found", [])
+
+    def not_allowed(self, scope: Scope, allow: bytes) -> _Reply:
+        return self._public(scope, 405, "405000", "Method Not Allowed", [(b"allow", allow)])
+
+    @staticmethod
+    def _backend_fault(kind: Fault, params: Mapping[str, int | str], charge: Charge) -> _Reply:
+        if kind is Fault.HTTP_500:
+            return _Reply(500, _error("500000", "Internal Server Error"), charge.headers())
+        if kind is Fault.HTTP_503:
+            return _Reply(503, _error("503000", "Service Unavailable"), charge.headers())
+        return _Reply(200, _error(str(params["code"]), str(params["msg"])), charge.headers())
+
+    # ---- endpoints ------------------------------------------------------------------
+
+    async def unknown_path(self, scope: Scope, receive: Receive) -> _Outcome:
+        return _Outcome(self.not_found(scope))
+
+    async def server_time(self, scope: Scope, receive: Receive) -> _Outcome:
+        if scope["method"] not in ("GET", "HEAD"):
+            return _Outcome(self.not_allowed(scope, b"GET, HEAD"))
+        mock = self._mock
+        faults = mock._draw_faults(outcomes=False)
+        if faults.latency_ms:
+            await anyio.sleep(faults.latency_ms / 1000)
+        charge = mock._charge(_client_pool(scope))
+        if not charge.allowed:
+            return _Outcome(_Reply(429, _error("429000", "Too Many Requests"), charge.headers()))
+        body = b'{"code":"200000","data":%d}' % (mock.now_ms() + faults.skew_ms)
+        return _Outcome(_Reply(200, body, charge.headers()))
+
+    async def batch_change_margin_mode(self, scope: Scope, receive: Receive) -> _Outcome:
+        if scope["method"] != "POST":
+            return _Outcome(self.not_allowed(scope, b"POST"))
+        mock = self._mock
+        faults = mock._draw_faults(outcomes=True)
+        if faults.latency_ms:
+            await anyio.sleep(faults.latency_ms / 1000)
+        if faults.outcome is Fault.HTML_502:
+            return _Outcome(_Reply(502, _CDN_PAGE, [], _HTML))
+        if faults.outcome is Fault.BURST_429:
+            burst = Charge(False, mock.quota, 0, int(faults.params["reset_ms"]))
+            return _Outcome(_Reply(429, _error("429000", "Too Many Requests"), burst.headers()))
+        body = await _read_body(receive)
+        if body is None:
+            reply = self._public(
+                scope, 400, "400100", "body: larger than 1 MiB", [(b"connection", b"close")]
+            )
+            return _Outcome(reply)
+        delivery = faults.outcome if faults.outcome in DELIVERY_OUTCOMES else None
+        return _Outcome(self._signed(scope, body, faults), body, delivery)
+
+    def _signed(self, scope: Scope, body: bytes, faults: FaultDraw) -> _Reply:
+        mock = self._mock
+        headers = _HeaderView(scope["headers"])
+        try:
+            verdict = self._verify(
+                headers,
+                "POST",
+                signing_path(_request_target(scope)),
+                body,
+                lookup=mock._credentials_for,
+                now_ms=mock.now_ms() + faults.skew_ms,
+            )
+        except Exception as exc:  # a verifier bug must not turn into a 500
+            _log.warning("verifier raised %s; refusing the request", type(exc).__name__)
+            verdict = VerificationFailure(
+                "400001", "Please check the KC-API-* headers of your request"
+            )
+        if isinstance(verdict, VerificationFailure):
+            return self._public(scope, 401, verdict.code, verdict.msg, [])
+        account = mock._account(verdict.credentials.key)
+        if account is None:  # an injected verifier vouched for a key the mock does not hold
+            return self._public(scope, 401, "400003", "KC-API-KEY not exists", [])
+        charge = mock._charge(("futures", account.key))
+        limits = charge.headers()
+        if not charge.allowed:
+            return _Reply(429, _error("429000", "Too Many Requests"), limits)
+        if FUTURES_PERMISSION not in account.permissions:
+            return _Reply(401, _error("400007", "Access denied, require more permission."), limits)
+        if faults.outcome in BACKEND_OUTCOMES:
+            assert faults.outcome is not None
+            return self._backend_fault(faults.outcome, faults.params, charge)
+        if not _is_json_content_type(headers.get("content-type")):
+            return _Reply(400, _error("400100", "Content-Type must be application/json"), limits)
+        document, violation = self._bodies.check(body)
+        if violation is not None:
+            return _Reply(400, _error("400100", violation), limits)
+        modes, errors = mock._switch(account.key, document["marginMode"], document["symbols"])
+        reply = _encode({"code": "200000", "data": {"marginMode": modes, "errors": errors}})
+        return _Reply(200, reply.encode("ascii"), limits)
+
+
+def create_app(mock: MockKucoin | None = None, *, verify: Verifier | None = None) -> Starlette:
+    """The mock as a Starlette app, backed by `mock` (a fresh demo `MockKucoin` if None).
+
+    `verify` replaces the signature check (default: `kucoin_futures_auth`'s
+    `verify_request`), e.g. with a deliberately broken one to prove a test suite notices.
+    The spec is loaded and its request validator compiled here, once.
+    """
+    mock = MockKucoin() if mock is None else mock
+    spec = load_spec()
+    bodies = BodyChecker(operation_body_validator(spec, BATCH_PATH, "post"))
+    service = _Service(mock, verify_request if verify is None else verify, bodies)
+    install_reset_log_filter()
+    app = Starlette(
+        routes=[
+            Route(BATCH_PATH, _Endpoint(mock, service.batch_change_margin_mode)),
+            Route(TIMESTAMP_PATH, _Endpoint(mock, service.server_time)),
+            Route("/{path:path}", _Endpoint(mock, service.unknown_path)),
+        ]
+    )
+    app.state.mock = mock
+    return app

@@ -1,0 +1,224 @@
+"""The OpenAPI description the mock serves, and the request validator compiled from it.
+
+The spec is read from package data, so the mock validates against the same document from
+a source checkout and from an installed wheel. Everything here runs once, at app creation.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from collections.abc import Hashable, Iterator
+from typing import Any, Final, Protocol
+
+import yaml
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_RESOURCE: Final = "openapi.yaml"
+BATCH_PATH: Final = "/api/v2/position/batchChangeMarginMode"
+TIMESTAMP_PATH: Final = "/api/v1/timestamp"
+
+# The URI the spec is registered under, so the operation's relative `$ref`s resolve in it.
+_SPEC_URI: Final = "urn:kucoin-futures-mock:openapi"
+_MAX_MESSAGE_CHARS: Final = 200
+
+
+def load_spec() -> dict[str, Any]:
+    """The packaged `openapi.yaml`, parsed."""
+    text = (importlib.resources.files(__package__) / SPEC_RESOURCE).read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader, the C one when built
+    if not isinstance(spec, dict) or "paths" not in spec:
+        raise RuntimeError(f"packaged {SPEC_RESOURCE} is not an OpenAPI document")
+    return spec
+
+
+def _json_pointer(*parts: str) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _identity_key(value: Any) -> Hashable:
+    # A hashable stand-in with JSON Schema's equality: 1 == 1.0, but true != 1.
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, str | int | float) or value is None:
+        return value
+    if isinstance(value, list):
+        return ("array", tuple(_identity_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((k, _identity_key(v)) for k, v in value.items()))
+    return ("other", id(value))
+
+
+def _linear_unique_items(
+    validator: Validator, unique: bool, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    # jsonschema's own check falls back to comparing every pair when items are not mutually
+    # sortable (e.g. strings mixed with numbers): quadratic, so one hostile body could stall
+    # the server. Same semantics, linear time.
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Hashable] = set()
+    for item in instance:
+        key = _identity_key(item)
+        if key in seen:
+            yield ValidationError("has non-unique elements")
+            return
+        seen.add(key)
+
+
+_MockValidator = validators.extend(Draft202012Validator, {"uniqueItems": _linear_unique_items})
+
+
+# Keywords whose values are data, not subschemas: a "$ref" key inside them is not a reference.
+_DATA_KEYWORDS: Final = frozenset({"const", "default", "enum", "example", "examples"})
+# Keywords whose values map names to subschemas: a property may be called "$ref".
+_SCHEMA_MAPS: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+_MAX_REF_DEPTH: Final = 32
+
+
+class _Resolver(Protocol):
+    """The part of `referencing`'s resolver used here."""
+
+    def lookup(self, ref: str) -> Any: ...
+
+
+def _inline_refs(schema: Any, resolver: _Resolver, depth: int = 0) -> Any:
+    # Following a `$ref` costs a registry lookup on every validation; the spec's references
+    # are acyclic, so they are followed once here instead (same schema, same verdicts).
+    if depth > _MAX_REF_DEPTH:
+        raise RuntimeError("openapi.yaml: $ref chain too deep (cyclic?)")
+    if isinstance(schema, list):
+        return [_inline_refs(item, resolver, depth) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    inlined: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$ref":
+            continue
+        if key in _DATA_KEYWORDS:
+            inlined[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            inlined[key] = {name: _inline_refs(sub, resolver, depth) for name, sub in value.items()}
+        else:
+            inlined[key] = _inline_refs(value, resolver, depth)
+    if "$ref" not in schema:
+        return inlined
+    target = resolver.lookup(schema["$ref"])
+    resolved = _inline_refs(target.contents, target.resolver, depth + 1)
+    if not inlined:
+        return resolved
+    inlined["allOf"] = [*inlined.get("allOf", []), resolved]
+    return inlined
+
+
+def operation_body_validator(spec: dict[str, Any], path: str, method: str) -> Validator:
+    """A compiled Draft 2020-12 validator for the JSON request body of one operation."""
+    pointer = _json_pointer(
+        "paths", path, method, "requestBody", "content", "application/json", "schema"
+    )
+    resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+    schema = _inline_refs({"$ref": f"{_SPEC_URI}#{pointer}"}, registry.resolver())
+    validator: Validator = _MockValidator(schema, registry=registry)
+    return validator
+
+
+def _location(error: ValidationError) -> str:
+    location = ""
+    for part in error.absolute_path:
+        location += f"[{part}]" if isinstance(part, int) else f"{'.' if location else ''}{part}"
+    return location or "body"
+
+
+def _type_name(expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    articles = {"object": "an object", "array": "an array", "integer": "an integer"}
+    return " or ".join(articles.get(str(name), f"a {name}") for name in names)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE_CHARS else text[: _MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def _describe(error: ValidationError) -> str:
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    if keyword == "type":
+        return f"must be {_type_name(expected)}"
+    if keyword == "enum":
+        return "must be one of " + ", ".join(str(value) for value in expected)
+    if keyword == "const":
+        return f"must be {json.dumps(expected)}"
+    if keyword == "required" and isinstance(instance, dict):
+        missing = [name for name in expected if name not in instance]
+        return "missing required field " + ", ".join(repr(name) for name in missing)
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        unknown = sorted(repr(name) for name in instance if name not in known)
+        return "unknown field " + ", ".join(unknown)
+    if keyword == "minItems":
+        return "must not be empty" if expected == 1 else f"must have at least {expected} items"
+    if keyword == "uniqueItems":
+        return "must not contain duplicates"
+    if keyword == "minLength":
+        return "must not be empty" if expected == 1 else f"must be at least {expected} characters"
+    if keyword == "pattern":
+        return "must not be blank" if expected == r"\S" else f"must match {expected}"
+    return str(error.message)
+
+
+def describe_violation(error: ValidationError) -> str:
+    """A short, KuCoin-style message naming where the body breaks the schema and how."""
+    return _clip(f"{_location(error)}: {_describe(error)}")
+
+
+def first_violation(validator: Validator, document: Any) -> str | None:
+    """The message for the first schema violation in `document`, or None if it is valid."""
+    error = next(iter(validator.iter_errors(document)), None)
+    return None if error is None else describe_violation(error)
+
+
+class BodyChecker:
+    """Parses and validates request bodies; remembers the verdict for recent small bodies.
+
+    Both steps are pure functions of the bytes, and clients (load tests above all) send
+    the same body again and again: a bounded memo keeps the hot path at a dict lookup.
+    """
+
+    _MEMO_ENTRIES: Final = 1024
+    _MEMO_MAX_BODY: Final = 4096
+
+    def __init__(self, validator: Validator) -> None:
+        self._validator = validator
+        self._memo: dict[bytes, tuple[Any, str | None]] = {}
+
+    def check(self, body: bytes) -> tuple[Any, str | None]:
+        """(document, None) for a valid body, (None, message) otherwise."""
+        verdict = self._memo.get(body)
+        if verdict is None:
+            verdict = self._check(body)
+            if len(body) <= self._MEMO_MAX_BODY:
+                if len(self._memo) >= self._MEMO_ENTRIES:
+                    self._memo.clear()
+                self._memo[body] = verdict
+        return verdict
+
+    def _check(self, body: bytes) -> tuple[Any, str | None]:
+        try:
+            document = json.loads(body, parse_constant=_reject_json_constant)
+        except (ValueError, RecursionError):
+            return None, "body: not valid JSON"
+        try:
+            violation = first_violation(self._validator, document)
+        except RecursionError:
+            violation = "body: nested too deeply"
+        return (document, None) if violation is None else (None, violation)
+
+
+def _reject_json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

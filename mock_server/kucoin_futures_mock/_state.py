@@ -1,0 +1,363 @@
+"""The mock's accounts, margin modes, rate-limit pools, faults and counters.
+
+One `MockKucoin` backs one server. Test code changes it from its own thread while the
+server's event loop reads it, so every access goes through one lock, held only for
+in-memory work (never across an `await`).
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable
+from typing import Final
+
+import attrs
+
+from kucoin_futures_auth import Credentials
+
+from ._faults import NO_FAULTS, FaultDraw, FaultRule, draw
+from ._ratelimit import Charge, RateLimiter
+
+SYMBOLS: Final = (
+    "XBTUSDTM",
+    "ETHUSDTM",
+    "SOLUSDTM",
+    "XRPUSDTM",
+    "DOGEUSDTM",
+    "ADAUSDTM",
+    "BNBUSDTM",
+    "LTCUSDTM",
+    "LINKUSDTM",
+    "AVAXUSDTM",
+    "DOTUSDTM",
+    "BCHUSDTM",
+)
+"""The default contract catalogue: real KuCoin USDT-margined perpetual symbols."""
+
+DEMO_CREDENTIALS: Final = Credentials(
+    key="kucoin-mock-demo-key",
+    secret="kucoin-mock-demo-secret",  # noqa: S106 - a public demo value, printed by --help
+    passphrase="kucoin-mock-demo-passphrase",  # noqa: S106 - likewise
+    key_version=3,
+)
+"""The default account's credentials. Public demo values: they open nothing but the mock."""
+
+MARGIN_MODES: Final = ("ISOLATED", "CROSS")
+FUTURES_PERMISSION: Final = "Futures"
+BUSY_CODE: Final = "50002"
+BUSY_MSG: Final = "exist.order.or.position"
+UNKNOWN_SYMBOL_CODE: Final = "200003"
+UNKNOWN_SYMBOL_MSG: Final = "The symbol parameter is invalid"
+RECENT_REQUESTS_KEPT: Final = 100
+
+
+def _permission_set(permissions: Iterable[str]) -> frozenset[str]:
+    if isinstance(permissions, str):
+        raise TypeError("permissions must be a collection of names, not one string")
+    return frozenset(permissions)
+
+
+@attrs.frozen
+class Account:
+    """An API key the mock accepts, with the permissions KuCoin would grant it."""
+
+    credentials: Credentials
+    permissions: frozenset[str] = attrs.field(
+        default=frozenset({"General", FUTURES_PERMISSION}), converter=_permission_set
+    )
+
+    @property
+    def key(self) -> str:
+        return self.credentials.key
+
+
+@attrs.frozen
+class RecordedRequest:
+    """A request the mock answered, as it arrived (for assertions in tests)."""
+
+    method: str
+    path: str
+    raw_headers: tuple[tuple[bytes, bytes], ...] = attrs.field(repr=False)
+    body: bytes
+    status: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Header names lower-cased; the first value of a repeated header wins."""
+        headers: dict[str, str] = {}
+        for name, value in self.raw_headers:
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        return headers
+
+
+@attrs.define
+class _AccountState:
+    modes: dict[str, str]
+    busy: set[str] = attrs.field(factory=set)
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in MARGIN_MODES:
+        raise ValueError(f"margin mode must be one of {', '.join(MARGIN_MODES)}, not {mode!r}")
+    return mode
+
+
+class MockKucoin:
+    """State and control handle of one mock server. Thread-safe.
+
+    `accounts` defaults to one demo account (`DEMO_CREDENTIALS`); the first account is the
+    default one for the `key=None` arguments below. Every account starts with every
+    catalogue symbol in `default_mode`, nothing busy.
+
+    Rate limits: authenticated requests are charged `weight` to their account's "Futures"
+    pool; requests the gateway cannot attribute to an account (the public timestamp
+    endpoint, failed authentication, unknown paths) are charged to a "Public" pool of the
+    client's IP, so a stranger who knows a key (keys are not secret) cannot use up that
+    account's quota. Each pool allows `quota` weight per `window_s` seconds.
+
+    `seed` seeds the RNG behind rate-based faults; `clock` (seconds, like `time.time`) is the
+    server clock for signature windows, the timestamp endpoint and rate-limit windows.
+    """
+
+    def __init__(
+        self,
+        accounts: Iterable[Account] | None = None,
+        *,
+        symbols: Iterable[str] = SYMBOLS,
+        default_mode: str = "CROSS",
+        quota: int = 2000,
+        window_s: float = 30.0,
+        weight: int = 2,
+        seed: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._symbols = tuple(symbols)
+        if not self._symbols or len(set(self._symbols)) != len(self._symbols):
+            raise ValueError("symbols must be a non-empty catalogue without duplicates")
+        if not all(isinstance(s, str) and s.strip() for s in self._symbols):
+            raise ValueError("symbols must be non-blank strings")
+        self._default_mode = _check_mode(default_mode)
+        self._clock = clock
+        self._limiter = RateLimiter(quota, window_s, weight)
+        self._rng = random.Random(seed)
+        self._faults: list[FaultRule] = []
+        self._accounts: dict[str, Account] = {}
+        self._states: dict[str, _AccountState] = {}
+        self._default_key = ""
+        self._requests_seen = 0
+        self._status_counts: collections.Counter[int] = collections.Counter()
+        self._recent: collections.deque[RecordedRequest] = collections.deque(
+            maxlen=RECENT_REQUESTS_KEPT
+        )
+        for account in [Account(DEMO_CREDENTIALS)] if accounts is None else accounts:
+            self.add_account(account)
+        if not self._accounts:
+            raise ValueError("the mock needs at least one account")
+
+    # ---- configuration -------------------------------------------------------------
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The contract catalogue (known symbols)."""
+        return self._symbols
+
+    @property
+    def quota(self) -> int:
+        return self._limiter.quota
+
+    @property
+    def window_s(self) -> float:
+        return self._limiter.window_s
+
+    @property
+    def weight(self) -> int:
+        return self._limiter.weight
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
+
+    @property
+    def accounts(self) -> tuple[Account, ...]:
+        with self._lock:
+            return tuple(self._accounts.values())
+
+    @property
+    def default_account(self) -> Account:
+        with self._lock:
+            return self._accounts[self._default_key]
+
+    def add_account(self, account: Account) -> None:
+        """Accept another API key; it starts with the default modes and nothing busy."""
+        if not isinstance(account, Account):
+            raise TypeError(f"expected an Account, got {type(account).__name__}")
+        with self._lock:
+            if account.key in self._accounts:
+                raise ValueError("an account with this API key already exists")
+            self._accounts[account.key] = account
+            self._states[account.key] = _AccountState(
+                dict.fromkeys(self._symbols, self._default_mode)
+            )
+            if not self._default_key:
+                self._default_key = account.key
+
+    # ---- per-account margin state ------------------------------------------------------
+
+    def _state(self, key: str | None, symbol: str | None = None) -> _AccountState:
+        state = self._states.get(self._default_key if key is None else key)
+        if state is None:
+            raise ValueError("no account with this API key")
+        if symbol is not None and symbol not in state.modes:
+            raise ValueError(f"{symbol!r} is not in the mock's symbol catalogue")
+        return state
+
+    def set_busy(self, symbol: str, busy: bool = True, *, key: str | None = None) -> None:
+        """Mark `symbol` as having an open order or position (its switch fails with 50002)."""
+        with self._lock:
+            state = self._state(key, symbol)
+            if busy:
+                state.busy.add(symbol)
+            else:
+                state.busy.discard(symbol)
+
+    def is_busy(self, symbol: str, *, key: str | None = None) -> bool:
+        with self._lock:
+            return symbol in self._state(key, symbol).busy
+
+    def set_mode(self, symbol: str, mode: str, *, key: str | None = None) -> None:
+        """Set the margin mode `symbol` has now (ISOLATED or CROSS)."""
+        _check_mode(mode)
+        with self._lock:
+            self._state(key, symbol).modes[symbol] = mode
+
+    def mode_of(self, symbol: str, *, key: str | None = None) -> str:
+        with self._lock:
+            return self._state(key, symbol).modes[symbol]
+
+    def modes(self, *, key: str | None = None) -> dict[str, str]:
+        """A copy of every symbol's margin mode for one account."""
+        with self._lock:
+            return dict(self._state(key).modes)
+
+    # ---- faults ------------------------------------------------------------------------
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        count: int | None = None,
+        rate: float | None = None,
+        **params: int | str,
+    ) -> None:
+        """Arm a fault (see `Fault` for kinds and parameters).
+
+        `count=N`: the next N requests it applies to; `rate=P`: each such request with
+        probability P (seeded RNG); neither: every such request until `clear_faults()`.
+        """
+        rule = FaultRule.create(kind, count=count, rate=rate, params=params)
+        with self._lock:
+            self._faults.append(rule)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def active_faults(self) -> tuple[FaultRule, ...]:
+        """Copies of the armed fault rules, with counts left, in injection order."""
+        with self._lock:
+            return tuple(attrs.evolve(rule, params=dict(rule.params)) for rule in self._faults)
+
+    # ---- rate limits -------------------------------------------------------------------
+
+    def reset_rate_limits(self) -> None:
+        """Forget all pools' usage (every pool starts a fresh window)."""
+        with self._lock:
+            self._limiter.reset()
+
+    def quota_remaining(self, *, key: str | None = None) -> int:
+        """What is left of an account's Futures pool in its current window."""
+        with self._lock:
+            self._state(key)
+            account_key = self._default_key if key is None else key
+            return self._limiter.peek(("futures", account_key), self._clock()).remaining
+
+    # ---- counters ----------------------------------------------------------------------
+
+    @property
+    def requests_seen(self) -> int:
+        """How many requests the server has answered (any path, any outcome)."""
+        with self._lock:
+            return self._requests_seen
+
+    @property
+    def status_counts(self) -> dict[int, int]:
+        """HTTP status -> how many replies had it."""
+        with self._lock:
+            return dict(self._status_counts)
+
+    @property
+    def recent_requests(self) -> tuple[RecordedRequest, ...]:
+        """The last requests answered (oldest first, at most 100)."""
+        with self._lock:
+            return tuple(self._recent)
+
+    def now_ms(self) -> int:
+        """Server time in ms, without injected clock skew."""
+        return int(self._clock() * 1000)
+
+    # ---- used by the app (package-internal) --------------------------------------------
+
+    def _credentials_for(self, key: str) -> Credentials | None:
+        account = self._accounts.get(key)
+        return None if account is None else account.credentials
+
+    def _account(self, key: str) -> Account | None:
+        return self._accounts.get(key)
+
+    def _draw_faults(self, *, outcomes: bool) -> FaultDraw:
+        if not self._faults:
+            return NO_FAULTS
+        with self._lock:
+            return draw(self._faults, self._rng, outcomes=outcomes)
+
+    def _charge(self, pool: Hashable) -> Charge:
+        with self._lock:
+            return self._limiter.charge(pool, self._clock())
+
+    def _switch(
+        self, key: str, target: str, symbols: list[str]
+    ) -> tuple[dict[str, str], list[dict[str, str]]]:
+        """Switch `symbols` of one account to `target`; returns (data.marginMode, data.errors).
+
+        Symbols are processed one by one, in request order, and each fails or switches on
+        its own: unknown -> 200003 (absent from marginMode); busy -> 50002, keeps its mode.
+        """
+        after: dict[str, str] = {}
+        errors: list[dict[str, str]] = []
+        with self._lock:
+            state = self._states[key]
+            modes, busy = state.modes, state.busy
+            for symbol in symbols:
+                current = modes.get(symbol)
+                if current is None:
+                    errors.append(
+                        {"code": UNKNOWN_SYMBOL_CODE, "msg": UNKNOWN_SYMBOL_MSG, "symbol": symbol}
+                    )
+                elif symbol in busy:
+                    errors.append({"code": BUSY_CODE, "msg": BUSY_MSG, "symbol": symbol})
+                    after[symbol] = current
+                else:
+                    modes[symbol] = target
+                    after[symbol] = target
+        return {symbol: after[symbol] for symbol in sorted(after)}, errors
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests_seen += 1
+            self._status_counts[request.status] += 1
+            self._recent.append(request)

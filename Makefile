@@ -27,9 +27,9 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m kucoin_futures_mock.demo
+	@$(BIN)/python -m kucoin_futures_mock.demo
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest
 
 generate: $(STAMP)

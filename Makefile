@@ -52,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 mock: $(STAMP)
 	$(BIN)/kucoin-futures-mock $(MOCK_ARGS)

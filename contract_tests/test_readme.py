@@ -1,0 +1,51 @@
+"""The README's layout table matches the tree, and its commands are the Makefile's."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def layout_rows() -> list[str]:
+    section = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| (`[^|]+`) \|", section, flags=re.MULTILINE)
+
+
+def test_every_path_in_the_layout_table_exists() -> None:
+    named = [p for row in layout_rows() for p in re.findall(r"`([^`]+)`", row)]
+    assert named, "no layout table found"
+    missing = [p for p in named if not (ROOT / p).exists()]
+    assert not missing, f"README layout names paths that do not exist: {missing}"
+
+
+def test_every_tracked_top_level_entry_is_in_the_layout_table() -> None:
+    tracked = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    top = {path.split("/")[0] for path in tracked}
+    named = {
+        p.strip("/").split("/")[0] for row in layout_rows() for p in re.findall(r"`([^`]+)`", row)
+    }
+    self_evident = {"README.md", ".gitignore"}
+    assert top - named - self_evident == set()
+
+
+def test_the_module_files_the_layout_names_exist() -> None:
+    # e.g. "`_signing.py` (...)" inside the auth_plugin row: each named module is real.
+    for row in README.split("## Layout", 1)[1].split("\n## ", 1)[0].splitlines():
+        folder = re.match(r"^\| `([^`]+/)` \|", row)
+        if folder:
+            for module in re.findall(r"`([\w.]+\.(?:py|yaml|toml))`", row.split("|")[2]):
+                assert (ROOT / folder.group(1) / module).exists(), (folder.group(1), module)
+
+
+def test_the_two_commands_and_every_documented_target_exist() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z-]+):", makefile, flags=re.MULTILINE))
+    documented = set(re.findall(r"`make ([a-z-]+)", README))
+    assert {"demo", "test"} <= documented
+    assert documented <= targets, documented - targets

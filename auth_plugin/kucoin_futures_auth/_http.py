@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
 
 import httpx
 
@@ -40,7 +40,7 @@ SERVER_TIME_PATH: Final = "/api/v1/timestamp"
 _SUCCESS_PREFIX: Final = b'{"code":"200000"'
 _SUCCESS_SUFFIX: Final = b"}"
 _SIGNATURE_HEADERS: Final = ("KC-API-SIGN", "KC-API-PASSPHRASE", "KC-API-PARTNER-SIGN")
-_CLOCK_SKEW_CODE: Final = "400002"
+_CLOCK_SKEW: Final = "400002"
 # Errors that sending again can cure; the others (bad URL scheme, ...) would recur.
 _TRANSIENT_TRANSPORT_ERRORS: Final = (
     httpx.TimeoutException,
@@ -53,25 +53,59 @@ T = TypeVar("T")
 
 
 class _Calibrate:
-    """Next step: measure the clock offset, then send again at once."""
+    """Command: measure the clock offset; the driver answers with the offset or an error."""
+
+
+class _Sleep(NamedTuple):
+    """Command: wait this long; the driver answers None."""
+
+    seconds: float
+
+
+class _Resend(NamedTuple):
+    """Command: make attempt number `attempt`; the driver answers its result or error."""
+
+    attempt: int
 
 
 _CALIBRATE: Final = _Calibrate()
+_Command = _Calibrate | _Sleep | _Resend
 
 
-def _next_step(
+def _recovery(
     policy: RetryPolicy | None,
-    attempt: int,
     error: KucoinError,
-    elapsed_s: float,
+    elapsed_s: Callable[[], float],
     *,
     may_calibrate: bool,
-) -> float | _Calibrate | None:
-    if may_calibrate and isinstance(error, AuthenticationError) and error.code == _CLOCK_SKEW_CODE:
-        return _CALIBRATE
-    if policy is None:
-        return None
-    return policy.delay_before_retry(attempt, error, elapsed_s)
+) -> Generator[_Command, object, object]:
+    """What to do after a failed first attempt, for the sync and the async client alike.
+
+    Like an httpx auth flow, it does no I/O: it yields commands (sleep, calibrate the
+    clock, resend) and the client's driver sends back what each produced. It returns the
+    first good result, or raises the last error once the policy says stop. A 400002 reply
+    (timestamp out of window) calibrates the clock once and resends at once.
+    """
+    attempt = 1
+    while True:
+        if may_calibrate and isinstance(error, AuthenticationError) and error.code == _CLOCK_SKEW:
+            may_calibrate = False
+            calibrated = yield _CALIBRATE
+            if isinstance(calibrated, KucoinError):
+                raise error from calibrated
+        else:
+            delay = (
+                None if policy is None else policy.delay_before_retry(attempt, error, elapsed_s())
+            )
+            if delay is None:
+                raise error
+            logger.info("retrying in %.3f s after attempt %d: %s", delay, attempt, _describe(error))
+            yield _Sleep(delay)
+        attempt += 1
+        result = yield _Resend(attempt)
+        if not isinstance(result, KucoinError):
+            return result
+        error = result
 
 
 def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> TransportError:
@@ -206,32 +240,22 @@ class KucoinHTTPClient(httpx.Client):
         *,
         may_calibrate: bool,
     ) -> T:
-        attempt = 1
+        flow = _recovery(
+            self.retry, error, lambda: self.monotonic() - started, may_calibrate=may_calibrate
+        )
+        answer: object = None
         while True:
-            step = _next_step(
-                self.retry,
-                attempt,
-                error,
-                self.monotonic() - started,
-                may_calibrate=may_calibrate,
-            )
-            if step is None:
-                raise error
-            if isinstance(step, _Calibrate):
-                may_calibrate = False
-                calibrated = self._server_time_once(self._require_clock())
-                if isinstance(calibrated, KucoinError):
-                    raise error from calibrated
+            try:
+                command = flow.send(answer)
+            except StopIteration as done:
+                return cast(T, done.value)
+            if isinstance(command, _Sleep):
+                self.sleep(command.seconds)
+                answer = None
+            elif isinstance(command, _Resend):
+                answer = retry_once(command.attempt)
             else:
-                logger.info(
-                    "retrying in %.3f s after attempt %d: %s", step, attempt, _describe(error)
-                )
-                self.sleep(step)
-            attempt += 1
-            result = retry_once(attempt)
-            if not isinstance(result, KucoinError):
-                return result
-            error = result
+                answer = self._server_time_once(self._require_clock())
 
     def _send_once(
         self,
@@ -348,32 +372,22 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         *,
         may_calibrate: bool,
     ) -> T:
-        attempt = 1
+        flow = _recovery(
+            self.retry, error, lambda: self.monotonic() - started, may_calibrate=may_calibrate
+        )
+        answer: object = None
         while True:
-            step = _next_step(
-                self.retry,
-                attempt,
-                error,
-                self.monotonic() - started,
-                may_calibrate=may_calibrate,
-            )
-            if step is None:
-                raise error
-            if isinstance(step, _Calibrate):
-                may_calibrate = False
-                calibrated = await self._server_time_once(self._require_clock())
-                if isinstance(calibrated, KucoinError):
-                    raise error from calibrated
+            try:
+                command = flow.send(answer)
+            except StopIteration as done:
+                return cast(T, done.value)
+            if isinstance(command, _Sleep):
+                await self.sleep(command.seconds)
+                answer = None
+            elif isinstance(command, _Resend):
+                answer = await retry_once(command.attempt)
             else:
-                logger.info(
-                    "retrying in %.3f s after attempt %d: %s", step, attempt, _describe(error)
-                )
-                await self.sleep(step)
-            attempt += 1
-            result = await retry_once(attempt)
-            if not isinstance(result, KucoinError):
-                return result
-            error = result
+                answer = await self._server_time_once(self._require_clock())
 
     async def _send_once(
         self,

@@ -32,11 +32,39 @@ def _mask(value: str) -> str:
     return value[:4] + "…" if len(value) > 4 else "…"
 
 
-def _check_key_version(_instance: object, _attribute: object, version: int) -> None:
+def _key_version(value: object) -> int:
+    # Never echo the value: a passphrase passed in the wrong position would be shown.
+    if isinstance(value, bool) or not (
+        isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit())
+    ):
+        raise ConfigurationError("KuCoin API key version must be the integer 3 or 2")
+    version = int(value)
     if version not in SUPPORTED_KEY_VERSIONS:
         raise ConfigurationError(
-            f"unsupported KuCoin API key version {version!r}: use 3 (current keys) or 2"
+            f"unsupported KuCoin API key version {version}: use 3 (current keys) or 2"
         )
+    return version
+
+
+def _header_safe(name: str, value: object) -> None:
+    # These travel as header values: printable ASCII, no surrounding spaces (a pasted
+    # newline would otherwise fail deep inside the HTTP library, as a network error).
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"KuCoin credentials: {name} must be a non-empty string")
+    if not (value.isascii() and value.isprintable()) or value.strip() != value:
+        raise ConfigurationError(
+            f"KuCoin credentials: {name} must be printable ASCII without surrounding spaces"
+        )
+
+
+def _utf8(name: str, value: object) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"KuCoin credentials: {name} must be a non-empty string")
+    try:
+        return value.encode("utf-8")
+    except UnicodeError:
+        # `from None`: the UnicodeEncodeError carries the whole value.
+        raise ConfigurationError(f"KuCoin credentials: {name} is not valid text") from None
 
 
 @attrs.frozen(repr=False)
@@ -47,32 +75,35 @@ class Credentials:
     object refuses to be pickled (a pickle is a plain-text copy of the secret).
     """
 
+    # repr=False on each secret field too: pretty printers (rich, attrs.asdict-based
+    # tools) walk the fields rather than calling __repr__.
     key: str
-    secret: str
-    passphrase: str
-    key_version: int = attrs.field(default=3, converter=int, validator=_check_key_version)
+    secret: str = attrs.field(repr=False)
+    passphrase: str = attrs.field(repr=False)
+    key_version: int = attrs.field(default=3, converter=_key_version)
     partner: str | None = None
     broker_name: str | None = None
-    broker_key: str | None = None
+    broker_key: str | None = attrs.field(default=None, repr=False)
 
     # Derived once per credentials, not on every call.
-    _secret_bytes: bytes = attrs.field(init=False, eq=False)
-    _signed_passphrase: str = attrs.field(init=False, eq=False)
+    _secret_bytes: bytes = attrs.field(init=False, eq=False, repr=False)
+    _signed_passphrase: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        for name in ("key", "secret", "passphrase"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ConfigurationError(f"KuCoin credentials: {name} must be a non-empty string")
+        _header_safe("key", self.key)
+        secret = _utf8("secret", self.secret)
+        passphrase = _utf8("passphrase", self.passphrase)
         broker = (self.partner, self.broker_name, self.broker_key)
         if any(broker) and not all(broker):
             raise ConfigurationError(
                 "KuCoin broker credentials need all of partner, broker_name and broker_key"
             )
-        secret = self.secret.encode("utf-8")
+        if self.partner is not None:
+            _header_safe("partner", self.partner)
+            _header_safe("broker_name", self.broker_name)
+            _utf8("broker_key", self.broker_key)
         object.__setattr__(self, "_secret_bytes", secret)
-        object.__setattr__(
-            self, "_signed_passphrase", _b64_hmac(secret, self.passphrase.encode("utf-8"))
-        )
+        object.__setattr__(self, "_signed_passphrase", _b64_hmac(secret, passphrase))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
@@ -90,8 +121,8 @@ class Credentials:
                 raise ConfigurationError(f"environment variable {variable} is not set or empty")
             values[field] = value
         version = env.get("KUCOIN_API_KEY_VERSION", "3").strip() or "3"
-        if not version.isdigit():
-            raise ConfigurationError("KUCOIN_API_KEY_VERSION must be 2 or 3")
+        if version not in {str(v) for v in SUPPORTED_KEY_VERSIONS}:
+            raise ConfigurationError("KUCOIN_API_KEY_VERSION must be 3 or 2")
         return cls(**values, key_version=int(version))
 
     @property
@@ -109,6 +140,13 @@ class Credentials:
 
     def __getstate__(self) -> NoReturn:
         raise TypeError("KuCoin Credentials cannot be pickled: it would copy the secret in clear")
+
+    # Immutable: a copy is the object itself (and copying must not go through pickling).
+    def __copy__(self) -> Credentials:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Credentials:
+        return self
 
 
 @attrs.define(repr=True)

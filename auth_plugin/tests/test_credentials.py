@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import pickle
 import secrets
 
+import attrs
 import httpx
 import pytest
 
@@ -132,3 +134,43 @@ def test_redirects_are_not_followed_so_signatures_stay_home() -> None:
     with client, pytest.raises(KucoinError, match="redirect"):
         client.get_httpx_client().get("/api/v1/timestamp")
     assert hops == ["https://api.test/api/v1/timestamp"]
+
+
+def test_an_unencodable_secret_is_a_configuration_error_that_hides_it() -> None:
+    # A non-UTF-8 byte in the environment arrives as a surrogate (surrogateescape).
+    secret = "TOPSECRET-\udcff-" + secrets.token_hex(4)
+    with pytest.raises(ConfigurationError, match="secret") as info:
+        Credentials(key="k", secret=secret, passphrase="p")
+    assert secret not in repr(info.value)
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__
+
+
+@pytest.mark.parametrize("version", ["my-passphrase", "²", 3.9, True, "4"])
+def test_a_bad_key_version_is_refused_without_echoing_it(version: object) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Credentials(key="k", secret="s", passphrase="p", key_version=version)
+    assert "my-passphrase" not in str(info.value)
+
+
+@pytest.mark.parametrize("version", ["²", "3.9", "4", "x"])
+def test_a_bad_key_version_in_the_environment_is_refused(version: str) -> None:
+    with pytest.raises(ConfigurationError, match="KUCOIN_API_KEY_VERSION"):
+        Credentials.from_env({**ENV, "KUCOIN_API_KEY_VERSION": version})
+
+
+@pytest.mark.parametrize("key", ["key\n", " key", "clé", "k\x00y"])
+def test_keys_that_cannot_be_a_header_value_are_refused(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="printable ASCII"):
+        Credentials(key=key, secret="s", passphrase="p")
+
+
+def test_pretty_printers_that_walk_attrs_fields_see_no_secret() -> None:
+    shown = {field.name for field in attrs.fields(Credentials) if field.repr}
+    assert shown == {"key", "key_version", "partner", "broker_name"}
+
+
+def test_copies_are_the_immutable_object_itself() -> None:
+    creds = random_credentials()
+    assert copy.copy(creds) is creds
+    assert copy.deepcopy(creds) is creds

@@ -8,19 +8,18 @@ STAMP  := $(VENV)/.installed
 SPEC   := openapi.yaml
 GENCFG := openapi-python-client.yaml
 PKG    := kucoin_futures_client
-# The generator's ruff post-hooks run only when ruff is on PATH.
-# `--meta none` writes no py.typed, so the recipe adds the PEP 561 marker itself.
-define generate_into
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path $(SPEC) \
-		--config $(GENCFG) --meta none --overwrite --fail-on-warning --output-path $(1) >/dev/null
-	rm -rf $(1)/.ruff_cache && touch $(1)/py.typed
-endef
+# The generator's ruff post-hooks run only when ruff is on PATH. `--meta none` writes no
+# py.typed, so both recipes below add the PEP 561 marker themselves.
+GENERATOR = PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
+	--path $(SPEC) --config $(GENCFG) --meta none --overwrite --fail-on-warning
 
-.PHONY: venv demo test test-fast generate check-generated lint bench mock contract lock clean
+.PHONY: venv demo test generate check-generated lint bench mock contract lock clean
 
 venv: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (found $(PYTHON)); run: make PYTHON=python3.11 ..." >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
@@ -33,18 +32,21 @@ test: lint
 	$(BIN)/python -m pytest
 
 generate: $(STAMP)
-	$(call generate_into,generated/$(PKG))
+	$(GENERATOR) --output-path generated/$(PKG) >/dev/null
+	rm -rf generated/$(PKG)/.ruff_cache && touch generated/$(PKG)/py.typed
 
 # Regenerates into a temporary folder and fails on any difference from generated/.
 # GENERATED_DIR lets the test suite point the check at a tampered copy.
 GENERATED_DIR ?= generated/$(PKG)
 check-generated: $(STAMP)
-	$(eval TMP := $(shell mktemp -d))
-	$(call generate_into,$(TMP)/$(PKG))
-	@status=0; diff -ru -x __pycache__ -x .ruff_cache $(TMP)/$(PKG) $(GENERATED_DIR) || status=$$?; \
-	rm -rf $(TMP); \
-	if [ $$status -ne 0 ]; then echo "$(GENERATED_DIR) differs from what $(SPEC) generates: run 'make generate'" >&2; exit 1; fi; \
-	echo "$(GENERATED_DIR) matches $(SPEC)"
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GENERATOR) --output-path "$$tmp/$(PKG)" >/dev/null && \
+	rm -rf "$$tmp/$(PKG)/.ruff_cache" && touch "$$tmp/$(PKG)/py.typed" && \
+	if diff -ru -x __pycache__ -x .ruff_cache "$$tmp/$(PKG)" $(GENERATED_DIR); then \
+		echo "$(GENERATED_DIR) matches $(SPEC)"; \
+	else \
+		echo "$(GENERATED_DIR) differs from what $(SPEC) generates: run 'make generate'" >&2; exit 1; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 from kucoin_futures_auth import Credentials
 
 from ._auth import GeneratedRequestSigner
+from ._forgery import forging_for  # also registers the forged_credentials_rejected check
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -138,7 +139,7 @@ def run_suite(
     for handler in handlers:
         handler.start(context)
     try:
-        with restriction:
+        with restriction, forging_for(credentials):
             for event in _event_stream(schema):
                 context.on_event(event)
                 collector.on_event(event)

@@ -16,7 +16,7 @@ import attrs
 import pytest
 
 from kucoin_futures_auth import Credentials
-from kucoin_futures_auth.verify import Verified
+from kucoin_futures_auth.verify import REQUIRED_HEADERS, VerificationFailure, Verified
 from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
 
 from ._mocks import fresh_mock
@@ -128,6 +128,21 @@ def accept_any_signature(
     return Verified(DEMO_CREDENTIALS)
 
 
+def require_headers_only(
+    headers: Mapping[str, str],
+    method: str,
+    path_with_query: str,
+    body: bytes,
+    *,
+    lookup: Callable[[str], Credentials | None],
+    now_ms: int,
+) -> Verified | VerificationFailure:
+    for name in REQUIRED_HEADERS:
+        if not headers.get(name):
+            return VerificationFailure("400001", f"Missing header {name}")
+    return Verified(DEMO_CREDENTIALS)
+
+
 def code_as_number(request: Any, status: int, reply: Any) -> tuple[int, Any]:
     if isinstance(reply, dict) and isinstance(reply.get("code"), str):
         reply["code"] = int(reply["code"])
@@ -189,8 +204,20 @@ VARIANTS = (
         "signature check disabled",
         lambda mock: create_app(mock, verify=accept_any_signature),
         # The unsigned copy of a signed request is accepted; so are requests that lack a
-        # KC-API-* header, negative cases that should have been refused.
-        caught_by=("ignored_auth", "missing_required_header", "negative_data_rejection"),
+        # KC-API-* header, negative cases that should have been refused, and forged ones.
+        caught_by=(
+            "ignored_auth",
+            "missing_required_header",
+            "negative_data_rejection",
+            "forged_credentials_rejected",
+        ),
+    ),
+    BrokenMock(
+        "headers required but never verified",
+        lambda mock: create_app(mock, verify=require_headers_only),
+        # Every KC-API-* header must be there, so schemathesis' own auth checks pass: only
+        # our forged requests show that nothing is verified.
+        caught_by=("forged_credentials_rejected",),
     ),
     BrokenMock(
         "code sent as a number",

@@ -21,6 +21,7 @@ CONFIGURED_CHECKS = frozenset(
         "positive_data_acceptance",
         "missing_required_header",
         "ignored_auth",
+        "forged_credentials_rejected",
     }
 )
 OPERATIONS = frozenset({"POST /api/v2/position/batchChangeMarginMode", "GET /api/v1/timestamp"})

@@ -126,6 +126,8 @@ def test_schemas_are_named_components_never_inline() -> None:
 def test_rate_limit_headers_are_documented_where_kucoin_sends_them() -> None:
     for path, method, op in OPERATIONS:
         for status, response in op["responses"].items():
+            if status.startswith("5"):
+                continue  # not promised: a CDN's or a maintenance page's 5xx lacks them
             headers = deref(response).get("headers", {})
             assert {"gw-ratelimit-limit", "gw-ratelimit-remaining", "gw-ratelimit-reset"} <= set(
                 headers
@@ -154,6 +156,9 @@ def test_future_margin_modes_keep_a_reply_readable_but_lowercase_does_not() -> N
     lower = json.loads(json.dumps(DOCUMENTED_REPLY))
     lower["data"]["marginMode"]["SOLUSDTM"] = "isolated"
     assert not validator.is_valid(lower)
+    versioned = json.loads(json.dumps(DOCUMENTED_REPLY))
+    versioned["data"]["marginMode"]["SOLUSDTM"] = "ISOLATED_V2"
+    validator.validate(versioned)
 
 
 def test_an_http_200_business_error_is_an_error_response_only() -> None:

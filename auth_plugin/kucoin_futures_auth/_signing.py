@@ -168,10 +168,12 @@ def signing_path(raw_path_with_query: str) -> str:
     """The path-with-query as KuCoin signs it: before percent-encoding.
 
     Decodes exactly what HTTP clients encode: %XX in the path, and %XX plus `+` for
-    space in the query (httpx and requests both encode a query space as `+`).
+    space in the query (httpx and requests both encode a query space as `+`). An empty
+    query (`/path?`) signs as no query: ASGI servers, the mock among them, cannot tell
+    the two apart.
     """
-    path, sep, query = raw_path_with_query.partition("?")
-    return unquote(path) + sep + unquote_plus(query)
+    path, _, query = raw_path_with_query.partition("?")
+    return unquote(path) + "?" + unquote_plus(query) if query else unquote(path)
 
 
 def prehash(timestamp_ms: int | str, method: str, path_with_query: str, body: bytes) -> bytes:

@@ -116,9 +116,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         return _fail("interrupted", 130)
 
     if args.json:
-        import json
-
-        print(json.dumps(outcome.raw_data, separators=(",", ":"), ensure_ascii=False))
+        print(outcome.raw_data_text)
     else:
         print(_table(outcome))
     return EXIT_ALL_SWITCHED if outcome.all_switched else EXIT_SOME_FAILED

@@ -122,3 +122,13 @@ def _check_base_url(base_url: str) -> None:
         raise ConfigurationError(
             f"base URL must be an absolute http(s) URL such as {PRODUCTION_BASE_URL}"
         )
+    # Signed headers in clear text could be replayed by anyone on the path; plain http is
+    # for a server on this machine (the mock).
+    if url.scheme == "http" and url.host not in _LOOPBACK_HOSTS:
+        raise ConfigurationError(
+            "plain http would send signed KuCoin headers in clear: use https "
+            "(http is accepted for localhost / 127.0.0.1 / ::1 only)"
+        )
+
+
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -63,7 +63,8 @@ def _plainly_valid(symbols: list[str]) -> bool:
     # by symbol to name the first problem. (str.strip refuses anything but a string.)
     try:
         stripped = list(map(str.strip, symbols))
-    except TypeError:
+        "".join(symbols).encode()  # lone surrogates cannot go on the wire as UTF-8
+    except (TypeError, UnicodeError):
         return False
     unique = set(symbols)
     return stripped == symbols and len(unique) == len(symbols) and "" not in unique
@@ -80,6 +81,12 @@ def _check_each(symbols: Sequence[object]) -> None:
                 f"symbols[{index}] must be a contract symbol without spaces, "
                 f"got {_short_repr(symbol)}"
             )
+        try:
+            symbol.encode()
+        except UnicodeError:
+            raise InvalidInputError(
+                f"symbols[{index}] is not valid text, got {_short_repr(symbol)}"
+            ) from None
     if len(set(symbols)) != len(symbols):
         duplicates = [s for s, count in Counter(symbols).items() if count > 1]
         shown = ", ".join(map(str, duplicates[:_SHOWN]))

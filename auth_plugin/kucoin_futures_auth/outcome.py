@@ -11,6 +11,7 @@ Every requested symbol ends in exactly one of `switched`, `failed` or `missing`:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -45,7 +46,8 @@ class MarginModeOutcome:
     so do `switched`, `failed` and `missing`.
 
     `data` is the reply's generated `BatchChangeMarginModeData` model; `raw_data` the
-    reply's `data` object exactly as received (parsed from the body on first use).
+    reply's `data` object (parsed from the body on first use) and `raw_data_text` its
+    text exactly as received, byte for byte.
     """
 
     requested: tuple[str, ...]
@@ -64,6 +66,41 @@ class MarginModeOutcome:
         if not self.body:
             return None
         return json.loads(self.body)["data"]
+
+    @property
+    def raw_data_text(self) -> str | None:
+        return _member_text(self.body.decode("utf-8"), "data") if self.body else None
+
+
+_WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
+
+
+def _member_text(document: str, name: str) -> str | None:
+    """The exact text of member `name` of the top-level JSON object `document`.
+
+    Walks the members with the decoder's own scanner (`raw_decode`), so strings that
+    contain `"data":` or braces cannot mislead it.
+    """
+    decoder = json.JSONDecoder()
+    index = _skip_whitespace(document, 0)
+    if document[index : index + 1] != "{":
+        return None
+    index += 1
+    while True:
+        index = _skip_whitespace(document, index)
+        if document[index : index + 1] != '"':
+            return None
+        key, index = decoder.raw_decode(document, index)
+        start = _skip_whitespace(document, _skip_whitespace(document, index) + 1)  # past ":"
+        _, index = decoder.raw_decode(document, start)
+        if key == name:
+            return document[start:index]
+        index = _skip_whitespace(document, index) + 1  # past ","
+
+
+def _skip_whitespace(document: str, index: int) -> int:
+    match = _WHITESPACE.match(document, index)
+    return match.end() if match else index
 
 
 def margin_mode_outcome(

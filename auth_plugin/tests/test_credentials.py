@@ -174,3 +174,14 @@ def test_copies_are_the_immutable_object_itself() -> None:
     creds = random_credentials()
     assert copy.copy(creds) is creds
     assert copy.deepcopy(creds) is creds
+
+
+@pytest.mark.parametrize("url", ["http://api-futures.kucoin.com", "http://10.0.0.5:8080"])
+def test_plain_http_is_refused_beyond_this_machine(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="https"):
+        futures_client(random_credentials(), base_url=url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2"])
+def test_plain_http_is_fine_for_a_local_mock(url: str) -> None:
+    assert futures_client(random_credentials(), base_url=url).raise_on_unexpected_status

@@ -23,6 +23,7 @@ from kucoin_futures_auth import (
     PermissionDeniedError,
     RateLimit,
     RateLimitError,
+    RetryPolicy,
     ServerError,
     TransportError,
     futures_client,
@@ -30,7 +31,11 @@ from kucoin_futures_auth import (
 )
 from kucoin_futures_auth.errors import error_from_reply
 from kucoin_futures_client.api.positions import batch_change_margin_mode
-from kucoin_futures_client.models import BatchChangeMarginModeRequest, MarginMode
+from kucoin_futures_client.models import (
+    BatchChangeMarginModeRequest,
+    BatchChangeMarginModeResponse,
+    MarginMode,
+)
 
 PATH = "/api/v2/position/batchChangeMarginMode"
 HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
@@ -293,6 +298,58 @@ def test_malformed_success_is_an_invalid_reply_never_a_raw_error(body: bytes) ->
         set_margin_mode(client, "ISOLATED", ["XBTUSDTM"])
     assert info.value.status == 200
     assert not info.value.retryable
+
+
+SHAPELESS_SUCCESSES = [
+    b'{"code":"200000"}',
+    b'{"code":"200000","msg":"ok"}',
+    b'{"code":"200000","data":null}',
+    b'{"code":"200000","data":{}}',
+    b'{"code":"200000","data":{"errors":[]}}',
+    b'{"code":"200000","data":{"marginMode":"ISOLATED","errors":[]}}',
+    b'{"code":"200000","data":{"marginMode":{},"errors":7}}',
+    b'{"code":"200000","data":{"marginMode":{},"errors":["x"]}}',
+    b'{"code":"200000","data":[]}',
+    b'{"data":{"marginMode":{}},"code":"200000"}',
+]
+
+
+@pytest.mark.parametrize("body", SHAPELESS_SUCCESSES)
+def test_the_generated_call_itself_never_sees_a_shapeless_success(body: bytes) -> None:
+    # Checked below the generated operation: a direct `.sync` gets the typed error, with
+    # the reply quoted, instead of a KeyError from the generated parser.
+    client = futures_client(
+        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
+        base_url="https://kucoin.test",
+        httpx_args={
+            "transport": httpx.MockTransport(lambda _request: httpx.Response(200, content=body))
+        },
+    )
+    with pytest.raises(InvalidReplyError) as info:
+        batch_change_margin_mode.sync(client=client, body=REQUEST)
+    assert info.value.status == 200
+    assert info.value.excerpt == body.decode()
+    assert not info.value.retryable
+
+
+def test_a_cut_off_success_that_ends_in_a_brace_is_retried() -> None:
+    whole = b'{"code":"200000","data":{"marginMode":{"XBTUSDTM":"ISOLATED"},"errors":[]}}'
+    replies = iter([whole[:30] + b"}", whole])
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=next(replies))
+
+    client = futures_client(
+        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
+        base_url="https://kucoin.test",
+        retry=RetryPolicy(base_delay_s=0.0),
+        httpx_args={"transport": httpx.MockTransport(handler)},
+    )
+    reply = batch_change_margin_mode.sync(client=client, body=REQUEST)
+    assert isinstance(reply, BatchChangeMarginModeResponse)
+    assert len(sent) == 2
 
 
 @pytest.mark.parametrize(("status", "expected"), [(503, ServerError), (429, RateLimitError)])

@@ -50,6 +50,7 @@ BAD_INPUT: list[tuple[Any, Any, str]] = [
     ("ISOLATED", ["   "], r"symbols\[0\].*got '   '"),
     ("ISOLATED", ["XBTUSDTM", " ETHUSDTM"], r"symbols\[1\].*without spaces"),
     ("ISOLATED", ["A", "B", "A", "C", "B"], "unique; repeated: A, B$"),
+    ("ISOLATED", ["XBTUSDTM", "XBT\ud800"], r"symbols\[1\] is not valid text"),
 ]
 
 

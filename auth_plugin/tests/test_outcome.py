@@ -190,3 +190,24 @@ def check_outcome(requested: list[str], reply: dict[str, Any], target: MarginMod
         else:
             assert symbol in failed
     assert outcome.all_switched == (switched == set(requested))
+
+
+@pytest.mark.parametrize(
+    ("body", "data_text"),
+    [
+        (
+            b'{"code":"200000","data":{"marginMode":{},"errors":[]}}',
+            '{"marginMode":{},"errors":[]}',
+        ),
+        (
+            b'{ "code" : "200000" ,\n "msg": "x\\"data\\":1", "data" : {"marginMode": '
+            b'{"A": "\\u0049SOLATED"}, "errors": [] } }',
+            '{"marginMode": {"A": "\\u0049SOLATED"}, "errors": [] }',
+        ),
+    ],
+)
+def test_raw_data_text_is_the_data_member_exactly_as_received(body: bytes, data_text: str) -> None:
+    reply = json.loads(body)
+    outcome = margin_mode_outcome(["A"], data_of(reply["data"]), body=body)
+    assert outcome.raw_data_text == data_text
+    assert json.loads(data_text) == reply["data"] == outcome.raw_data

@@ -137,3 +137,17 @@ def test_retried(error: KucoinError | None) -> None:
 def test_nonsense_settings_are_refused(settings_: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be >="):
         RetryPolicy(**settings_)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("code", "block_s"), [("200002", 10.0), ("1015", 30.0)])
+def test_documented_blocks_without_a_reset_are_waited_out_or_not_retried(
+    code: str, block_s: float
+) -> None:
+    error = RateLimitError(code, "blocked", 200, RateLimit())
+    roomy = RetryPolicy(max_elapsed_s=60.0, random=lambda: 0.0)
+    assert roomy.delay_before_retry(1, error, 0.0) == block_s
+    # Retrying inside the block would only spend weight: with no time left, give up.
+    assert (
+        RetryPolicy(max_elapsed_s=block_s - 1, random=lambda: 0.0).delay_before_retry(1, error, 0.0)
+        is None
+    )

@@ -15,7 +15,14 @@ import httpx
 import pytest
 import requests
 
-from kucoin_futures_auth import Clock, ConfigurationError, Credentials, KucoinAuth, kucoin_headers
+from kucoin_futures_auth import (
+    Clock,
+    ConfigurationError,
+    Credentials,
+    KucoinAuth,
+    kucoin_headers,
+    signing_path,
+)
 from kucoin_futures_auth.requests_auth import KucoinRequestsAuth
 
 PATH = "/api/v2/position/batchChangeMarginMode"
@@ -217,3 +224,16 @@ def test_requests_adapter_signs_exact_bytes_like_the_httpx_adapter(
     httpx_request = httpx.Request("POST", prepared.url or "", content=wire)
     httpx_headers = KucoinAuth(CREDS, frozen_clock()).headers_for(httpx_request)
     assert httpx_headers["KC-API-SIGN"] == prepared.headers["KC-API-SIGN"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "signed"),
+    [
+        ("/api/v1/x", "/api/v1/x"),
+        ("/api/v1/x?", "/api/v1/x"),
+        ("/a%20b/c?d=e%26f&g=h+i", "/a b/c?d=e&f&g=h i"),
+        ("/x?q=%E2%82%AC", "/x?q=€"),
+    ],
+)
+def test_signing_path_decodes_what_clients_encode(raw: str, signed: str) -> None:
+    assert signing_path(raw) == signed

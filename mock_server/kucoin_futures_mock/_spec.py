@@ -210,14 +210,27 @@ class BodyChecker:
 
     def _check(self, body: bytes) -> tuple[Any, str | None]:
         try:
-            document = json.loads(body, parse_constant=_reject_json_constant)
+            # Strict UTF-8 (json.loads on bytes would also take UTF-16/32 and a BOM), and
+            # no repeated keys (which one would win is anybody's guess).
+            document = json.loads(
+                body.decode("utf-8"),
+                parse_constant=_reject_json_constant,
+                object_pairs_hook=_reject_duplicate_keys,
+            )
         except (ValueError, RecursionError):
-            return None, "body: not valid JSON"
+            return None, "body: not valid JSON (UTF-8, no repeated keys)"
         try:
             violation = first_violation(self._validator, document)
         except RecursionError:
             violation = "body: nested too deeply"
         return (document, None) if violation is None else (None, violation)
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("repeated key")
+    return document
 
 
 def _reject_json_constant(name: str) -> Any:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # A mode KuCoin adds later stays a plain string rather than making the reply unreadable.
 _MODES: Final[dict[str, MarginMode]] = {mode.value: mode for mode in MarginMode}
 _ABSENT: Final = object()
+_FEW: Final = 16  # failed symbols sorted by list.index (quadratic) up to this many
 
 
 @attrs.frozen
@@ -166,7 +167,13 @@ def _usual_outcome(
     switched: dict[str, MarginMode | str] = dict.fromkeys(requested, target)
     if len(switched) != len(requested):  # duplicates: the general loop names each once
         return None
-    failing = [s for s in requested if s in errors_by_symbol] if errors_by_symbol else []
+    # The failed symbols in request order: found through the (few) error entries, and
+    # sorted by position, rather than by scanning every requested symbol.
+    failing = [s for s in errors_by_symbol if s in switched]
+    if len(failing) > _FEW:
+        failing = [s for s in requested if s in errors_by_symbol]
+    elif len(failing) > 1:
+        failing.sort(key=requested.index)
     in_target = list(map(modes.get, requested)).count(target.value)
     failing_in_target = sum(modes.get(s) == target.value for s in failing)
     if in_target - failing_in_target != len(requested) - len(failing):

@@ -143,7 +143,8 @@ def usual_reply(draw: st.DrawFn) -> tuple[list[str], dict[str, Any], MarginMode]
     other = "CROSS" if target is MarginMode.ISOLATED else "ISOLATED"
     requested = draw(st.lists(symbols, min_size=1, max_size=60, unique=True))
     reply_modes = dict.fromkeys(requested, target.value)
-    failing = draw(st.lists(st.sampled_from(requested), max_size=5, unique=True))
+    # Up to 25 failures: both the sorted few and the scan of many (over 16) are exercised.
+    failing = draw(st.lists(st.sampled_from(requested), max_size=25, unique=True))
     errors = [{"code": "50002", "msg": "exist.order.or.position", "symbol": s} for s in failing]
     for symbol in failing:
         reply_modes[symbol] = draw(st.sampled_from([other, target.value]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import attrs
 
@@ -35,6 +36,21 @@ class Verified:
     """The request is authentic; `credentials` are the account it was signed for."""
 
     credentials: Credentials
+
+
+class Verifier(Protocol):
+    """What the mock calls to check a request: `verify_request`, or a test's stand-in."""
+
+    def __call__(
+        self,
+        headers: Mapping[str, str],
+        method: str,
+        path_with_query: str,
+        body: bytes,
+        *,
+        lookup: Callable[[str], Credentials | None],
+        now_ms: int,
+    ) -> Verified | VerificationFailure: ...
 
 
 def verify_request(

@@ -24,15 +24,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import Final, NamedTuple, Protocol
+from typing import Final, NamedTuple
 
 import anyio
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from kucoin_futures_auth import Credentials, signing_path
-from kucoin_futures_auth.verify import VerificationFailure, Verified, verify_request
+from kucoin_futures_auth import signing_path
+from kucoin_futures_auth.verify import VerificationFailure, Verifier, verify_request
 
 from ._faults import BACKEND_OUTCOMES, DELIVERY_OUTCOMES, Fault, FaultDraw
 from ._ratelimit import Charge
@@ -52,21 +52,6 @@ _CDN_PAGE: Final = (
     b"<body><center><h1>502 Bad Gateway</h1></center>\n"
     b"<hr><center>cloudflare</center></body></html>\n"
 )
-
-
-class Verifier(Protocol):
-    """The signature of `kucoin_futures_auth.verify.verify_request`."""
-
-    def __call__(
-        self,
-        headers: Mapping[str, str],
-        method: str,
-        path_with_query: str,
-        body: bytes,
-        *,
-        lookup: Callable[[str], Credentials | None],
-        now_ms: int,
-    ) -> Verified | VerificationFailure: ...
 
 
 class InjectedConnectionReset(Exception):

@@ -14,8 +14,9 @@ import attrs
 import uvicorn
 
 from kucoin_futures_auth import Credentials
+from kucoin_futures_auth.verify import Verifier
 
-from ._app import Verifier, create_app, install_reset_log_filter
+from ._app import create_app, install_reset_log_filter
 from ._state import MockKucoin
 
 _STARTUP_TIMEOUT_S = 10.0

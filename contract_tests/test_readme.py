@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,20 @@ def test_the_two_commands_and_every_documented_target_exist() -> None:
     documented = set(re.findall(r"`make ([a-z-]+)", README))
     assert {"demo", "test"} <= documented
     assert documented <= targets, documented - targets
+
+
+def test_the_readme_pytest_plugin_example_runs(tmp_path: Path) -> None:
+    # The example a bot author copies: run it as they would, with the installed plugin.
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    (example,) = [block for block in blocks if "def test_" in block and "kucoin_mock" in block]
+    (tmp_path / "test_bot.py").write_text(example)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -30,6 +32,7 @@ from kucoin_futures_auth import (
     set_margin_mode,
 )
 from kucoin_futures_auth.errors import error_from_reply
+from kucoin_futures_client import Client
 from kucoin_futures_client.api.positions import batch_change_margin_mode
 from kucoin_futures_client.models import (
     BatchChangeMarginModeRequest,
@@ -39,6 +42,16 @@ from kucoin_futures_client.models import (
 
 PATH = "/api/v2/position/batchChangeMarginMode"
 HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
+
+
+def answering(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> Client:
+    """A `futures_client` (throw-away secrets) whose every request `handler` answers."""
+    return futures_client(
+        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
+        base_url="https://kucoin.test",
+        httpx_args={"transport": httpx.MockTransport(handler)},
+        **options,
+    )
 
 
 def kucoin_error(code: str, msg: str = "message") -> bytes:
@@ -198,16 +211,10 @@ REQUEST = BatchChangeMarginModeRequest(margin_mode=MarginMode.ISOLATED, symbols=
 def test_generated_call_raises_typed_errors(
     status: int, code: str, expected: type[KucoinAPIError]
 ) -> None:
-    client = futures_client(
-        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
+    client = answering(
+        lambda _request: httpx.Response(status, content=kucoin_error(code)),
         retry=None,
         clock_sync=False,
-        httpx_args={
-            "transport": httpx.MockTransport(
-                lambda _request: httpx.Response(status, content=kucoin_error(code))
-            )
-        },
     )
     with pytest.raises(expected) as info:
         batch_change_margin_mode.sync(client=client, body=REQUEST)
@@ -226,17 +233,11 @@ def test_generated_call_raises_typed_errors(
 def test_generated_call_never_sees_an_unexpected_status(
     status: int, body: bytes, expected: type[KucoinError]
 ) -> None:
-    client = futures_client(
-        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
+    client = answering(
+        lambda _request: httpx.Response(
+            status, content=body, headers={"location": "https://evil.test/"}
+        ),
         retry=None,
-        httpx_args={
-            "transport": httpx.MockTransport(
-                lambda _request: httpx.Response(
-                    status, content=body, headers={"location": "https://evil.test/"}
-                )
-            )
-        },
     )
     with pytest.raises(expected):
         batch_change_margin_mode.sync(client=client, body=REQUEST)
@@ -256,12 +257,7 @@ def test_transport_failures_are_transport_errors_chaining_httpx(
     def handler(request: httpx.Request) -> httpx.Response:
         raise type(failure)(str(failure), request=request)
 
-    client = futures_client(
-        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
-        retry=None,
-        httpx_args={"transport": httpx.MockTransport(handler)},
-    )
+    client = answering(handler, retry=None)
     with pytest.raises(TransportError) as info:
         batch_change_margin_mode.sync(client=client, body=REQUEST)
     assert isinstance(info.value.__cause__, type(failure))
@@ -287,13 +283,7 @@ def test_transport_failures_are_transport_errors_chaining_httpx(
     ],
 )
 def test_malformed_success_is_an_invalid_reply_never_a_raw_error(body: bytes) -> None:
-    client = futures_client(
-        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
-        httpx_args={
-            "transport": httpx.MockTransport(lambda _request: httpx.Response(200, content=body))
-        },
-    )
+    client = answering(lambda _request: httpx.Response(200, content=body))
     with pytest.raises(InvalidReplyError) as info:
         set_margin_mode(client, "ISOLATED", ["XBTUSDTM"])
     assert info.value.status == 200
@@ -318,13 +308,7 @@ SHAPELESS_SUCCESSES = [
 def test_the_generated_call_itself_never_sees_a_shapeless_success(body: bytes) -> None:
     # Checked below the generated operation: a direct `.sync` gets the typed error, with
     # the reply quoted, instead of a KeyError from the generated parser.
-    client = futures_client(
-        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
-        httpx_args={
-            "transport": httpx.MockTransport(lambda _request: httpx.Response(200, content=body))
-        },
-    )
+    client = answering(lambda _request: httpx.Response(200, content=body))
     with pytest.raises(InvalidReplyError) as info:
         batch_change_margin_mode.sync(client=client, body=REQUEST)
     assert info.value.status == 200
@@ -341,12 +325,7 @@ def test_a_cut_off_success_that_ends_in_a_brace_is_retried() -> None:
         sent.append(request)
         return httpx.Response(200, content=next(replies))
 
-    client = futures_client(
-        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
-        retry=RetryPolicy(base_delay_s=0.0),
-        httpx_args={"transport": httpx.MockTransport(handler)},
-    )
+    client = answering(handler, retry=RetryPolicy(base_delay_s=0.0))
     reply = batch_change_margin_mode.sync(client=client, body=REQUEST)
     assert isinstance(reply, BatchChangeMarginModeResponse)
     assert len(sent) == 2

@@ -1,4 +1,4 @@
-"""A client library for accessing KuCoin Futures - Batch Switch Margin Mode"""
+"""A client library for accessing KuCoin Futures - Margin Mode"""
 
 from .client import AuthenticatedClient, Client
 

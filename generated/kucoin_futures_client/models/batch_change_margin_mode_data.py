@@ -19,13 +19,8 @@ class BatchChangeMarginModeData:
     """
     Attributes:
         margin_mode (MarginModeBySymbol): Symbol -> the margin mode the symbol has after the call (failed symbols keep
-            their old mode).
-
-            Values are typed as an upper-case string rather than as `MarginMode`: a
-            generated client raises on an enum value it does not know, so a mode KuCoin
-            adds later would make a whole, otherwise good reply unreadable. Today's
-            values are those of `MarginMode`; the hand-written layer turns them into
-            `MarginMode` and keeps unknown ones as strings.
+            their old mode). Values are `ReportedMarginMode`s, so that a mode KuCoin adds
+            later keeps the reply readable.
         errors (list[SymbolError]): The symbols whose switch failed.
     """
 

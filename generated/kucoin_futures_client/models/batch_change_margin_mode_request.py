@@ -15,7 +15,9 @@ class BatchChangeMarginModeRequest:
     """
     Attributes:
         margin_mode (MarginMode): A margin mode that can be requested.
-        symbols (list[str]): Contract symbols, e.g. XBTUSDTM. **Choice:** at least one, no blanks, no duplicates.
+        symbols (list[str]): Contract symbols, e.g. XBTUSDTM. **Choice:** at least one, at most 1000
+            (KuCoin documents no limit; its whole contract catalogue is smaller), no
+            blanks, no duplicates.
     """
 
     margin_mode: MarginMode

@@ -113,8 +113,8 @@ def sync_detailed(
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
     `symbols`, unknown keys, not JSON, a Content-Type other than
-    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
-    and code `400100`.
+    `application/json`, more than 1 MiB, more than 1000 symbols) fails the whole
+    request with HTTP 400 and code `400100`.
 
     **Choice:** a symbol with an open order or position fails with `50002` even
     when it already has the requested mode.
@@ -158,8 +158,8 @@ def sync(
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
     `symbols`, unknown keys, not JSON, a Content-Type other than
-    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
-    and code `400100`.
+    `application/json`, more than 1 MiB, more than 1000 symbols) fails the whole
+    request with HTTP 400 and code `400100`.
 
     **Choice:** a symbol with an open order or position fails with `50002` even
     when it already has the requested mode.
@@ -198,8 +198,8 @@ async def asyncio_detailed(
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
     `symbols`, unknown keys, not JSON, a Content-Type other than
-    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
-    and code `400100`.
+    `application/json`, more than 1 MiB, more than 1000 symbols) fails the whole
+    request with HTTP 400 and code `400100`.
 
     **Choice:** a symbol with an open order or position fails with `50002` even
     when it already has the requested mode.
@@ -241,8 +241,8 @@ async def asyncio(
     `data.errors` with code `200003` and is absent from `data.marginMode`.
     A body that breaks this schema (bad `marginMode`, empty, blank or duplicate
     `symbols`, unknown keys, not JSON, a Content-Type other than
-    `application/json`, more than 1 MiB) fails the whole request with HTTP 400
-    and code `400100`.
+    `application/json`, more than 1 MiB, more than 1000 symbols) fails the whole
+    request with HTTP 400 and code `400100`.
 
     **Choice:** a symbol with an open order or position fails with `50002` even
     when it already has the requested mode.

@@ -20,7 +20,7 @@ import requests.auth
 import schemathesis
 
 from kucoin_futures_auth import Clock, Credentials
-from kucoin_futures_auth.requests_auth import KucoinRequestsAuth
+from ._auth import KucoinRequestsAuth
 
 if TYPE_CHECKING:
     from requests import PreparedRequest

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
+import httpx
+import pytest
 import requests
 from schemathesis.generation import GenerationMode
 
-from kucoin_futures_auth import Clock, signing_path
+from kucoin_futures_auth import Clock, Credentials, KucoinAuth, signing_path
 from kucoin_futures_auth.verify import REQUIRED_HEADERS, Verified, verify_request
 from kucoin_futures_mock import DEMO_CREDENTIALS
 
-from ._auth import GeneratedRequestSigner
+from ._auth import GeneratedRequestSigner, KucoinRequestsAuth
 from ._suite import PROJECT_ROOT, configured_junit_path, load_config, pick_symbols
 from .test_schemathesis_suite import CONFIGURED_CHECKS
 
@@ -94,3 +100,27 @@ def test_picked_symbols_are_distinct_allowed_and_never_none() -> None:
         assert len(picked) == len(set(picked)) == max(1, min(count, len(allowed)))
         assert set(picked) <= set(allowed)
     assert pick_symbols(1, allowed) != pick_symbols(2, allowed)[:1]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, b"", b'{"marginMode":"ISOLATED"}', "not json ü", b"\xff\xfe raw bytes"],
+)
+def test_requests_adapter_signs_exact_bytes_like_the_httpx_adapter(
+    body: bytes | str | None,
+) -> None:
+    path = "/api/v2/position/batchChangeMarginMode"
+    frozen_ms = 1_729_260_030_774
+    credentials = Credentials("k3y", "s3cr3t", "p4ss")
+    clock = Clock(time_fn=lambda: frozen_ms / 1000)
+    prepared = requests.Request("POST", "https://x" + path + "?a=b c&d=%21", data=body).prepare()
+    KucoinRequestsAuth(credentials, clock)(prepared)
+    wire = prepared.body.encode() if isinstance(prepared.body, str) else (prepared.body or b"")
+    signed = f"{frozen_ms}POST{path}?a=b c&d=!".encode() + wire
+    expected = hmac.new(b"s3cr3t", signed, hashlib.sha256).digest()
+    assert prepared.headers["KC-API-SIGN"] == base64.b64encode(expected).decode()
+
+    httpx_request = httpx.Request("POST", prepared.url or "", content=wire)
+    httpx_headers = KucoinAuth(credentials, clock).headers_for(httpx_request)
+    assert httpx_headers["KC-API-SIGN"] == prepared.headers["KC-API-SIGN"]
+    assert "s3cr3t" not in repr(KucoinRequestsAuth(credentials))

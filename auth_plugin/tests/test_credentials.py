@@ -18,7 +18,6 @@ from kucoin_futures_auth import (
     KucoinError,
     futures_client,
 )
-from kucoin_futures_auth.requests_auth import KucoinRequestsAuth
 
 ENV = {
     "KUCOIN_API_KEY": "env-key",
@@ -77,7 +76,6 @@ def test_secrets_never_appear_in_reprs_logs_or_pickles(caplog: pytest.LogCapture
         str(creds),
         f"{creds}",
         repr(KucoinAuth(creds)),
-        repr(KucoinRequestsAuth(creds)),
         repr(client),
         str(client),
     ]

@@ -13,7 +13,6 @@ import json
 
 import httpx
 import pytest
-import requests
 
 from kucoin_futures_auth import (
     Clock,
@@ -23,7 +22,6 @@ from kucoin_futures_auth import (
     kucoin_headers,
     signing_path,
 )
-from kucoin_futures_auth.requests_auth import KucoinRequestsAuth
 
 PATH = "/api/v2/position/batchChangeMarginMode"
 FROZEN_MS = 1_729_260_030_774
@@ -203,27 +201,6 @@ def test_clock_offset_moves_the_timestamp() -> None:
     clock.offset_ms = -2500
     headers = KucoinAuth(CREDS, clock).headers_for(httpx.Request("GET", "https://x/"))
     assert headers["KC-API-TIMESTAMP"] == str(FROZEN_MS - 2500)
-
-
-# --- the requests adapter (schemathesis) -------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "body",
-    [None, b"", b'{"marginMode":"ISOLATED"}', "not json ü", b"\xff\xfe raw bytes"],
-)
-def test_requests_adapter_signs_exact_bytes_like_the_httpx_adapter(
-    body: bytes | str | None,
-) -> None:
-    prepared = requests.Request("POST", "https://x" + PATH + "?a=b c&d=%21", data=body).prepare()
-    KucoinRequestsAuth(CREDS, frozen_clock())(prepared)
-    wire = prepared.body.encode() if isinstance(prepared.body, str) else (prepared.body or b"")
-    signed = f"{FROZEN_MS}POST{PATH}?a=b c&d=!".encode() + wire
-    assert prepared.headers["KC-API-SIGN"] == b64_hmac("s3cr3t", signed)
-
-    httpx_request = httpx.Request("POST", prepared.url or "", content=wire)
-    httpx_headers = KucoinAuth(CREDS, frozen_clock()).headers_for(httpx_request)
-    assert httpx_headers["KC-API-SIGN"] == prepared.headers["KC-API-SIGN"]
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ import requests.auth
 import schemathesis
 
 from kucoin_futures_auth import Clock, Credentials
+
 from ._auth import KucoinRequestsAuth
 
 if TYPE_CHECKING:

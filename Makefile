@@ -12,6 +12,9 @@ PKG    := kucoin_futures_client
 # py.typed, so both recipes below add the PEP 561 marker themselves.
 GENERATOR = PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
 	--path $(SPEC) --config $(GENCFG) --meta none --overwrite --fail-on-warning
+# The HTTP layer's table of operations (signed or public, success shape), from the spec.
+OPERATIONS := library/kucoin_futures/_operations.json
+DERIVE     := $(BIN)/python library/derive_operations.py $(SPEC)
 
 .PHONY: venv demo test generate check-generated lint bench mock contract lock clean
 
@@ -34,23 +37,28 @@ test: lint
 generate: $(STAMP)
 	$(GENERATOR) --output-path generated/$(PKG) >/dev/null
 	rm -rf generated/$(PKG)/.ruff_cache && touch generated/$(PKG)/py.typed
+	$(DERIVE) > $(OPERATIONS)
 
-# Regenerates into a temporary folder and fails on any difference from generated/.
-# GENERATED_DIR lets the test suite point the check at a tampered copy.
+# Regenerates into a temporary folder and fails on any difference from generated/ or
+# from the operations table. GENERATED_DIR / OPERATIONS_FILE let the test suite point the
+# check at a tampered copy.
 GENERATED_DIR ?= generated/$(PKG)
+OPERATIONS_FILE ?= $(OPERATIONS)
 check-generated: $(STAMP)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(GENERATOR) --output-path "$$tmp/$(PKG)" >/dev/null && \
 	rm -rf "$$tmp/$(PKG)/.ruff_cache" && touch "$$tmp/$(PKG)/py.typed" && \
-	if diff -ru -x __pycache__ -x .ruff_cache "$$tmp/$(PKG)" $(GENERATED_DIR); then \
-		echo "$(GENERATED_DIR) matches $(SPEC)"; \
+	$(DERIVE) > "$$tmp/operations.json" && \
+	if diff -ru -x __pycache__ -x .ruff_cache "$$tmp/$(PKG)" $(GENERATED_DIR) && \
+		diff -u "$$tmp/operations.json" $(OPERATIONS_FILE); then \
+		echo "$(GENERATED_DIR) and $(OPERATIONS_FILE) match $(SPEC)"; \
 	else \
-		echo "$(GENERATED_DIR) differs from what $(SPEC) generates: run 'make generate'" >&2; exit 1; \
+		echo "generated code differs from what $(SPEC) generates: run 'make generate'" >&2; exit 1; \
 	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check auth_plugin mock_server contract_tests benchmarks
+	$(BIN)/ruff format --check auth_plugin library mock_server contract_tests benchmarks
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kucoin_futures_auth import MarginModeOutcome, aset_margin_mode, futures_client, set_margin_mode
+from kucoin_futures import MarginModeOutcome, aset_margin_mode, futures_client, set_margin_mode
 
 from ._workload import BENCH_CREDENTIALS, TARGET_MODE
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from kucoin_futures_auth import futures_client
+from kucoin_futures import futures_client
 from kucoin_futures_client.api.positions import batch_change_margin_mode
 from kucoin_futures_client.models import BatchChangeMarginModeRequest, MarginMode
 

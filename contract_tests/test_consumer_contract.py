@@ -16,7 +16,7 @@ import attrs
 import httpx
 import pytest
 
-from kucoin_futures_auth import (
+from kucoin_futures import (
     AuthenticationError,
     Clock,
     Credentials,

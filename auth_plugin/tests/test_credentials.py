@@ -11,12 +11,12 @@ import attrs
 import httpx
 import pytest
 
+from kucoin_futures import futures_client
 from kucoin_futures_auth import (
     ConfigurationError,
     Credentials,
     KucoinAuth,
     KucoinError,
-    futures_client,
 )
 
 ENV = {

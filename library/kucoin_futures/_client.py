@@ -3,22 +3,21 @@ clock sync."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import attrs
 import httpx
 
+from kucoin_futures_auth import Clock, Credentials, KucoinAuth
 from kucoin_futures_client import Client
 
+from ._defaults import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_TIMEOUT_S, PRODUCTION_BASE_URL
+from ._errors import ConfigurationError
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
-from ._signing import Clock, Credentials
-from .auth import KucoinAuth
-from .errors import ConfigurationError
-from .retry import RetryPolicy
+from ._retry import RetryPolicy
 
-PRODUCTION_BASE_URL = "https://api-futures.kucoin.com"
-# Connect fast, read long enough for a batch of many symbols.
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_S, connect=DEFAULT_CONNECT_TIMEOUT_S)
 DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
@@ -97,8 +96,9 @@ def futures_client(
 
 
 def calibrate_clock(client: Client) -> int:
-    """Measure the offset between the client's clock and KuCoin's server time (unsigned
-    `GET /api/v1/timestamp`), apply it to every later signature, and return it in ms."""
+    """Measure the offset between the client's clock and KuCoin's server time (the spec's
+    public server-time operation, sent unsigned), apply it to every later signature, and
+    return it in ms."""
     http = client.get_httpx_client()
     if not isinstance(http, KucoinHTTPClient):
         raise ConfigurationError("calibrate_clock needs a client made by futures_client()")
@@ -124,11 +124,18 @@ def _check_base_url(base_url: str) -> None:
         )
     # Signed headers in clear text could be replayed by anyone on the path; plain http is
     # for a server on this machine (the mock).
-    if url.scheme == "http" and url.host not in _LOOPBACK_HOSTS:
+    if url.scheme == "http" and not is_loopback_host(url.host):
         raise ConfigurationError(
             "plain http would send signed KuCoin headers in clear: use https "
-            "(http is accepted for localhost / 127.0.0.1 / ::1 only)"
+            "(http is accepted for localhost, 127.0.0.0/8 and ::1 only)"
         )
 
 
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+def is_loopback_host(host: str) -> bool:
+    """Whether `host` is this machine's loopback: localhost, 127.0.0.0/8 or ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

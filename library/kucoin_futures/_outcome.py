@@ -20,15 +20,13 @@ import attrs
 from kucoin_futures_client.models import MarginMode
 from kucoin_futures_client.types import Unset
 
-from .errors import InvalidReplyError, excerpt
+from ._errors import InvalidReplyError, excerpt
+from ._modes import reported_mode
 
 if TYPE_CHECKING:
     from kucoin_futures_client.models import BatchChangeMarginModeData
 
-# A mode KuCoin adds later stays a plain string rather than making the reply unreadable.
-_MODES: Final[dict[str, MarginMode]] = {mode.value: mode for mode in MarginMode}
 _ABSENT: Final = object()
-_FEW: Final = 16  # failed symbols sorted by list.index (quadratic) up to this many
 
 
 @attrs.frozen
@@ -128,11 +126,6 @@ def margin_mode_outcome(
                 _optional_str(entry.code, "data.errors[].code", body),
                 _optional_str(entry.msg, "data.errors[].msg", body) or "",
             )
-    if target is not None:
-        usual = _usual_outcome(requested, modes, errors_by_symbol, target, data, body)
-        if usual is not None:
-            return usual
-
     switched: dict[str, MarginMode | str] = {}
     failed: dict[str, SymbolFailure] = {}
     missing: list[str] = []
@@ -153,44 +146,10 @@ def margin_mode_outcome(
     return MarginModeOutcome(requested, switched, failed, tuple(missing), data, body)
 
 
-def _usual_outcome(
-    requested: tuple[str, ...],
-    modes: dict[str, Any],
-    errors_by_symbol: dict[str, tuple[str | None, str]],
-    target: MarginMode,
-    data: BatchChangeMarginModeData,
-    body: bytes,
-) -> MarginModeOutcome | None:
-    """The usual reply, where every symbol without an error entry shows the requested
-    mode, sorted with list and dict operations that run in C rather than symbol by
-    symbol (batches of a thousand symbols are common). None for any other reply."""
-    switched: dict[str, MarginMode | str] = dict.fromkeys(requested, target)
-    if len(switched) != len(requested):  # duplicates: the general loop names each once
-        return None
-    # The failed symbols in request order: found through the (few) error entries, and
-    # sorted by position, rather than by scanning every requested symbol.
-    failing = [s for s in errors_by_symbol if s in switched]
-    if len(failing) > _FEW:
-        failing = [s for s in requested if s in errors_by_symbol]
-    elif len(failing) > 1:
-        failing.sort(key=requested.index)
-    in_target = list(map(modes.get, requested)).count(target.value)
-    failing_in_target = sum(modes.get(s) == target.value for s in failing)
-    if in_target - failing_in_target != len(requested) - len(failing):
-        return None
-    failed: dict[str, SymbolFailure] = {}
-    for symbol in failing:
-        del switched[symbol]
-        code, msg = errors_by_symbol[symbol]
-        mode = _mode(modes[symbol], symbol, body) if symbol in modes else None
-        failed[symbol] = SymbolFailure(code, msg, mode)
-    return MarginModeOutcome(requested, switched, failed, (), data, body)
-
-
 def _mode(value: object, symbol: str, body: bytes) -> MarginMode | str:
     if not isinstance(value, str):
         raise _wrong_type(f"data.marginMode[{symbol!r}]", value, body)
-    return _MODES.get(value, value)
+    return reported_mode(value)
 
 
 def _optional_str(value: object, where: str, body: bytes) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kucoin_futures_auth import InvalidReplyError, SymbolFailure, margin_mode_outcome
+from kucoin_futures import InvalidReplyError, SymbolFailure, margin_mode_outcome
 from kucoin_futures_client.models import BatchChangeMarginModeData, MarginMode
 
 

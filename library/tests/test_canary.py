@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from kucoin_futures_auth import (
+from kucoin_futures import (
     Credentials,
     KucoinError,
     RetryPolicy,
@@ -27,7 +27,7 @@ from kucoin_futures_auth import (
     futures_client,
     set_margin_mode,
 )
-from kucoin_futures_auth.cli import main
+from kucoin_futures.cli import main
 from kucoin_futures_mock import Account, MockKucoin, serve_in_thread
 
 SIGNATURE_HEADERS = ("kc-api-sign", "kc-api-passphrase")
@@ -87,7 +87,7 @@ def assert_nothing_leaked(evidence: Evidence, credentials: Credentials) -> None:
     assert evidence.sent, "the scenario sent no signed request: the check would be empty"
     canaries = {credentials.secret, credentials.passphrase, *evidence.sent}
     everything = evidence.everything()
-    assert "kucoin_futures_auth.http" in everything  # DEBUG records were captured
+    assert "kucoin_futures.http" in everything  # DEBUG records were captured
     leaked = sorted(name for name in canaries if name in everything)
     assert not leaked
 

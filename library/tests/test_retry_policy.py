@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kucoin_futures_auth import (
+from kucoin_futures import (
     AuthenticationError,
     InvalidParameterError,
     InvalidReplyError,
@@ -22,7 +22,7 @@ from kucoin_futures_auth import (
     ServerError,
     TransportError,
 )
-from kucoin_futures_auth.errors import error_from_reply
+from kucoin_futures._errors import error_from_reply
 
 NO_LIMIT = RateLimit()
 SERVER_ERROR = ServerError("500000", "Internal Server Error", 500, NO_LIMIT)

@@ -1,7 +1,8 @@
 """When to try a request again, and after how long. Pure: no I/O, no sleeping.
 
-The sync and async httpx clients (`_http.py`) ask the same `RetryPolicy`, so both retry
-alike. Retrying is safe for this API because every operation it covers sets a target
+`next_step` decides what follows a failed attempt; the sync and the async httpx client
+(`_http.py`) each run it in a short loop of their own, so both retry alike.
+Retrying is safe for this API because every operation it covers sets a target
 state (a margin mode) or only reads: sending it twice leaves the account as sending it
 once would. What a retry does not undo, and callers should know:
 
@@ -19,7 +20,8 @@ from typing import Final
 
 import attrs
 
-from .errors import (
+from ._errors import (
+    AuthenticationError,
     InvalidReplyError,
     KucoinError,
     RateLimitError,
@@ -27,6 +29,8 @@ from .errors import (
     TransportError,
 )
 
+CLOCK_SKEW_CODE: Final = "400002"
+"""KC-API-TIMESTAMP more than 5 s from server time: calibrating the clock cures it."""
 # Documented blocks that come without a gw-ratelimit-reset value.
 _BLOCK_MS: Final = {"200002": 10_000, "1015": 30_000}
 
@@ -88,3 +92,44 @@ class RetryPolicy:
         if elapsed_s + delay > self.max_elapsed_s:
             return None
         return delay
+
+
+@attrs.frozen
+class Stop:
+    """Give up: raise the error of the last attempt."""
+
+
+@attrs.frozen
+class Sleep:
+    """Wait `seconds`, then send again."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Calibrate:
+    """Measure the clock offset to server time, then send again at once."""
+
+
+Step = Stop | Sleep | Calibrate
+
+
+def next_step(
+    policy: RetryPolicy | None,
+    error: KucoinError,
+    *,
+    attempt: int,
+    elapsed_s: float,
+    may_calibrate: bool,
+) -> Step:
+    """What to do after attempt number `attempt` (1-based) failed with `error`,
+    `elapsed_s` seconds after the first attempt started.
+
+    A timestamp refusal (400002) calibrates the clock when `may_calibrate` (clock sync
+    is on and has not run yet for this call); everything else is the policy's decision
+    (None: never retry).
+    """
+    if may_calibrate and isinstance(error, AuthenticationError) and error.code == CLOCK_SKEW_CODE:
+        return Calibrate()
+    delay = None if policy is None else policy.delay_before_retry(attempt, error, elapsed_s)
+    return Stop() if delay is None else Sleep(delay)

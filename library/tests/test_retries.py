@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from kucoin_futures_auth import (
+from kucoin_futures import (
     AuthenticationError,
     Clock,
     Credentials,
+    FuturesClient,
     InvalidParameterError,
     KucoinError,
     MarginModeOutcome,
@@ -31,10 +32,8 @@ from kucoin_futures_auth import (
     calibrate_clock,
     futures_client,
     set_margin_mode,
-    signing_path,
 )
-from kucoin_futures_auth.client import FuturesClient
-from kucoin_futures_auth.verify import Verified, verify_request
+from kucoin_futures_auth import Verified, signing_path, verify_request
 
 POST_PATH = "/api/v2/position/batchChangeMarginMode"
 TIME_PATH = "/api/v1/timestamp"
@@ -412,11 +411,11 @@ def test_parity_scenarios_cover_success_and_failure() -> None:
 def test_debug_logs_method_path_status_attempt_and_latency(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="kucoin_futures_auth")
+    caplog.set_level(logging.DEBUG, logger="kucoin_futures")
     rig = Rig(ScriptedKucoin(kucoin(503, "503000"), ok))
     set_margin_mode(rig.client, "CROSS", ["XBTUSDTM"])
-    ours = [r for r in caplog.records if r.name.startswith("kucoin_futures_auth")]
-    assert {r.name for r in ours} == {"kucoin_futures_auth.http"}
+    ours = [r for r in caplog.records if r.name.startswith("kucoin_futures")]
+    assert {r.name for r in ours} == {"kucoin_futures.http"}
     lines = [r.getMessage() for r in ours]
     assert re.fullmatch(rf"POST {POST_PATH} -> 503 \(attempt 1, \d+\.\d ms\)", lines[0])
     assert lines[1].startswith("retrying in 0.00")
@@ -426,7 +425,7 @@ def test_debug_logs_method_path_status_attempt_and_latency(
 
 
 def test_a_plain_success_logs_nothing_above_debug(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="kucoin_futures_auth")
+    caplog.set_level(logging.INFO, logger="kucoin_futures")
     rig = Rig(ScriptedKucoin(ok))
     set_margin_mode(rig.client, "CROSS", ["XBTUSDTM"])
-    assert not [r for r in caplog.records if r.name.startswith("kucoin_futures_auth")]
+    assert not [r for r in caplog.records if r.name.startswith("kucoin_futures")]

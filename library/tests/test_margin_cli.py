@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from kucoin_futures_auth.cli import main
+from kucoin_futures.cli import main
 
 if TYPE_CHECKING:
     from kucoin_futures_mock import RunningMock
@@ -185,7 +185,7 @@ def test_verbose_logs_each_attempt_to_stderr(
 def test_help_runs_without_importing_httpx() -> None:
     probe = (
         "import sys\n"
-        "from kucoin_futures_auth.cli import main\n"
+        "from kucoin_futures.cli import main\n"
         "code = main(['set', '--help'])\n"
         "heavy = [m for m in ('attrs', 'httpx', 'kucoin_futures_client') if m in sys.modules]\n"
         "print('loaded:', heavy, 'exit:', code)\n"
@@ -208,9 +208,3 @@ def test_console_script_points_at_main() -> None:
 
     (script,) = entry_points(group="console_scripts", name="kucoin-margin")
     assert script.load() is main
-
-
-def test_the_cli_default_base_url_is_the_client_default() -> None:
-    from kucoin_futures_auth import cli, client
-
-    assert cli.PRODUCTION_BASE_URL == client.PRODUCTION_BASE_URL

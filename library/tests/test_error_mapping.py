@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kucoin_futures_auth import (
+from kucoin_futures import (
     AuthenticationError,
     Credentials,
     InvalidParameterError,
@@ -31,7 +31,7 @@ from kucoin_futures_auth import (
     futures_client,
     set_margin_mode,
 )
-from kucoin_futures_auth.errors import error_from_reply
+from kucoin_futures._errors import error_from_reply
 from kucoin_futures_client import Client
 from kucoin_futures_client.api.positions import batch_change_margin_mode
 from kucoin_futures_client.models import (

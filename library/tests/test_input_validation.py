@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from kucoin_futures_auth import (
+from kucoin_futures import (
     ConfigurationError,
     Credentials,
+    FuturesClient,
     InvalidInputError,
     KucoinError,
     aset_margin_mode,
@@ -18,7 +19,6 @@ from kucoin_futures_auth import (
     margin_mode_request,
     set_margin_mode,
 )
-from kucoin_futures_auth.client import FuturesClient
 from kucoin_futures_client.models import MarginMode
 
 
@@ -100,10 +100,10 @@ def test_bad_base_url_is_a_configuration_error(url: str) -> None:
 
 
 def test_every_public_name_resolves() -> None:
-    import kucoin_futures_auth
+    import kucoin_futures
 
-    for name in kucoin_futures_auth.__all__:
-        assert getattr(kucoin_futures_auth, name) is not None
-    assert set(kucoin_futures_auth.__all__) <= set(dir(kucoin_futures_auth))
+    for name in kucoin_futures.__all__:
+        assert getattr(kucoin_futures, name) is not None
+    assert set(kucoin_futures.__all__) <= set(dir(kucoin_futures))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        kucoin_futures_auth.nope  # type: ignore[attr-defined]  # noqa: B018
+        kucoin_futures.nope  # type: ignore[attr-defined]  # noqa: B018

@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from kucoin_futures_auth import (
+from kucoin_futures import (
     AuthenticationError,
     Clock,
+    FuturesClient,
     InvalidParameterError,
     InvalidReplyError,
     KucoinError,
@@ -31,7 +32,6 @@ from kucoin_futures_auth import (
     futures_client,
     set_margin_mode,
 )
-from kucoin_futures_auth.client import FuturesClient
 from kucoin_futures_mock import Fault, MockKucoin, RunningMock, serve_in_thread
 
 POST_PATH = "/api/v2/position/batchChangeMarginMode"

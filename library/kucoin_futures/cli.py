@@ -18,21 +18,21 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
+from ._defaults import DEFAULT_TIMEOUT_S, PRODUCTION_BASE_URL
+
 if TYPE_CHECKING:
-    from .outcome import MarginModeOutcome
+    from ._outcome import MarginModeOutcome
 
 EXIT_ALL_SWITCHED = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 EXIT_API_ERROR = 3
 PROG = "kucoin-margin"
-PRODUCTION_BASE_URL = "https://api-futures.kucoin.com"  # same as client.PRODUCTION_BASE_URL
-DEFAULT_TIMEOUT_S = 10.0
 
-_EPILOG = """\
+_EPILOG = f"""\
 credentials come from KUCOIN_API_KEY, KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE and
 KUCOIN_API_KEY_VERSION (default 3); the base URL from --base-url, else
-KUCOIN_FUTURES_BASE_URL, else https://api-futures.kucoin.com.
+KUCOIN_FUTURES_BASE_URL, else {PRODUCTION_BASE_URL}.
 
 exit codes: 0 all symbols switched, 1 some symbols failed (or are missing from the
 reply), 2 usage or configuration error, 3 API or network error."""
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
-    from .errors import ConfigurationError, InvalidInputError, KucoinError
+    from ._errors import ConfigurationError, InvalidInputError, KucoinError
 
     try:
         with _stderr_logging(enabled=args.verbose):
@@ -129,9 +129,10 @@ def _set(
     timeout: float,
     env: Mapping[str, str],
 ) -> MarginModeOutcome:
-    from ._signing import Credentials
-    from .client import futures_client
-    from .margin import margin_mode_request, set_margin_mode
+    from kucoin_futures_auth import Credentials
+
+    from ._client import futures_client
+    from ._margin import margin_mode_request, set_margin_mode
 
     margin_mode_request(mode, symbols)  # a usage error is reported before a missing key
     credentials = Credentials.from_env(env)
@@ -174,7 +175,7 @@ def _stderr_logging(*, enabled: bool) -> Iterator[None]:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    package_logger = logging.getLogger("kucoin_futures_auth")
+    package_logger = logging.getLogger("kucoin_futures")
     level = package_logger.level
     package_logger.addHandler(handler)
     package_logger.setLevel(logging.DEBUG)

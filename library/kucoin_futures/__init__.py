@@ -1,0 +1,122 @@
+"""A spec-first client for KuCoin Futures' margin mode.
+
+    from kucoin_futures import futures_client, set_margin_mode
+
+    with futures_client() as client:  # credentials from KUCOIN_API_*
+        outcome = set_margin_mode(client, "ISOLATED", ["XBTUSDTM", "ETHUSDTM"])
+
+`futures_client()` returns the generated `kucoin_futures_client.Client`, every request
+signed (`kucoin_futures_auth`), every refusal a typed error, retries bounded: the
+generated operations in `kucoin_futures_client.api` are directly usable with it too.
+
+Names are imported on first use, so that `kucoin-margin --help` answers before httpx and
+the generated client are loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import version as _version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kucoin_futures_auth import Clock, Credentials, KucoinAuth
+
+    from ._client import FuturesClient, acalibrate_clock, calibrate_clock, futures_client
+    from ._defaults import PRODUCTION_BASE_URL
+    from ._errors import (
+        AuthenticationError,
+        ConfigurationError,
+        InvalidInputError,
+        InvalidParameterError,
+        InvalidReplyError,
+        KucoinAPIError,
+        KucoinError,
+        PermissionDeniedError,
+        RateLimit,
+        RateLimitError,
+        ServerError,
+        TransportError,
+    )
+    from ._margin import BATCH_MAX_SYMBOLS, aset_margin_mode, margin_mode_request, set_margin_mode
+    from ._outcome import MarginModeOutcome, SymbolFailure, margin_mode_outcome
+    from ._retry import RetryPolicy
+
+__version__ = _version("kucoin-futures-client")
+
+_HOME: dict[str, str] = {
+    **dict.fromkeys(("Clock", "Credentials", "KucoinAuth"), "kucoin_futures_auth"),
+    **dict.fromkeys(
+        ("FuturesClient", "acalibrate_clock", "calibrate_clock", "futures_client"), "._client"
+    ),
+    "PRODUCTION_BASE_URL": "._defaults",
+    **dict.fromkeys(
+        (
+            "AuthenticationError",
+            "ConfigurationError",
+            "InvalidInputError",
+            "InvalidParameterError",
+            "InvalidReplyError",
+            "KucoinAPIError",
+            "KucoinError",
+            "PermissionDeniedError",
+            "RateLimit",
+            "RateLimitError",
+            "ServerError",
+            "TransportError",
+        ),
+        "._errors",
+    ),
+    **dict.fromkeys(
+        ("BATCH_MAX_SYMBOLS", "aset_margin_mode", "margin_mode_request", "set_margin_mode"),
+        "._margin",
+    ),
+    **dict.fromkeys(("MarginModeOutcome", "SymbolFailure", "margin_mode_outcome"), "._outcome"),
+    "RetryPolicy": "._retry",
+}
+
+__all__ = [
+    "BATCH_MAX_SYMBOLS",
+    "PRODUCTION_BASE_URL",
+    "AuthenticationError",
+    "Clock",
+    "ConfigurationError",
+    "Credentials",
+    "FuturesClient",
+    "InvalidInputError",
+    "InvalidParameterError",
+    "InvalidReplyError",
+    "KucoinAPIError",
+    "KucoinAuth",
+    "KucoinError",
+    "MarginModeOutcome",
+    "PermissionDeniedError",
+    "RateLimit",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "SymbolFailure",
+    "TransportError",
+    "__version__",
+    "acalibrate_clock",
+    "aset_margin_mode",
+    "calibrate_clock",
+    "futures_client",
+    "margin_mode_outcome",
+    "margin_mode_request",
+    "set_margin_mode",
+]
+
+if not TYPE_CHECKING:  # hidden from type checkers, which see the imports above
+
+    def __getattr__(name: str) -> Any:
+        home = _HOME.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home, __name__), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

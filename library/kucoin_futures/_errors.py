@@ -1,0 +1,289 @@
+"""Every exception kucoin_futures raises, and the one function that maps a reply to one.
+
+Hierarchy::
+
+    KucoinError
+    ├── ConfigurationError          bad credentials/settings (also a ValueError)
+    ├── InvalidInputError           bad arguments, found before sending (also a ValueError)
+    ├── TransportError              connection error, timeout, reset (chains the httpx error)
+    ├── InvalidReplyError           a reply not of the documented shape (retryable: cut off)
+    └── KucoinAPIError              KuCoin answered with a code other than "200000"
+        ├── AuthenticationError     400001-400005, 400009
+        ├── PermissionDeniedError   400006-400008, 400010, 411100
+        ├── InvalidParameterError   100001, 200003, 300000, 400100, 404000
+        ├── RateLimitError          429000, 200002, 1015 and any HTTP 429
+        └── ServerError             500000 and any HTTP 5xx
+
+An HTTP 429 or 5xx whose body is not KuCoin's JSON (a CDN's HTML page, a cut-off body) is
+both a `RateLimitError`/`ServerError` and an `InvalidReplyError`, so it is caught by either.
+
+`KucoinError` and `ConfigurationError` are the signing plugin's own (it raises them
+itself); they are re-exported here so that users catch everything from one place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus
+
+import attrs
+
+from kucoin_futures_auth.errors import ConfigurationError, KucoinError
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "InvalidInputError",
+    "InvalidParameterError",
+    "InvalidReplyError",
+    "KucoinAPIError",
+    "KucoinError",
+    "PermissionDeniedError",
+    "RateLimit",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "error_from_reply",
+]
+
+SUCCESS_CODE = "200000"
+EXCERPT_CHARS = 200
+_REDACTED = "[redacted]"
+
+
+class InvalidInputError(KucoinError, ValueError):
+    """Arguments that cannot make a valid request; nothing was sent."""
+
+
+class TransportError(KucoinError):
+    """The request or its reply was lost on the way: connection refused or reset, timeout.
+
+    The httpx exception is chained as `__cause__`. `retryable` says whether trying again
+    can help (a refused connection can; an unsupported URL scheme cannot).
+    """
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@attrs.frozen
+class RateLimit:
+    """The `gw-ratelimit-*` values of a reply; None where the reply had no such header."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_ms: int | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
+        return cls(
+            _int_or_none(headers.get("gw-ratelimit-limit")),
+            _int_or_none(headers.get("gw-ratelimit-remaining")),
+            _int_or_none(headers.get("gw-ratelimit-reset")),
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"remaining {_dash(self.remaining)} of {_dash(self.limit)}, "
+            f"resets in {_dash(self.reset_ms)} ms"
+        )
+
+
+class InvalidReplyError(KucoinError):
+    """The reply is not of the documented shape: not JSON, cut off, wrong types.
+
+    `excerpt` is the start of the body (at most 200 characters); `reason` says what is
+    wrong with it. `retryable` is true for an HTTP 200 whose body is not JSON at all (cut
+    off or replaced on the way), false otherwise (well-formed JSON of the wrong shape, a
+    redirect or a block page would come back the same).
+    """
+
+    def __init__(self, status: int, excerpt: str, reason: str, *, retryable: bool = False) -> None:
+        # Not super(): in the two-parent classes below, the next class would be an API error.
+        Exception.__init__(
+            self, f"invalid reply (HTTP {status}): {reason}; body starts {excerpt!r}"
+        )
+        self.status = status
+        self.excerpt = excerpt
+        self.reason = reason
+        self.retryable = retryable
+
+
+class KucoinAPIError(KucoinError):
+    """KuCoin refused the request with a `code` other than "200000".
+
+    `code` and `msg` are KuCoin's (`code` is None when the reply carried none, as on a
+    CDN's error page); `status` is the HTTP status; `rate_limit` the gw-ratelimit-* values.
+    """
+
+    def __init__(self, code: str | None, msg: str, status: int, rate_limit: RateLimit) -> None:
+        text = f"KuCoin error {code}: {msg}" if code is not None else f"KuCoin error: {msg}"
+        super().__init__(f"{text} (HTTP {status})")
+        self.code = code
+        self.msg = msg
+        self.status = status
+        self.rate_limit = rate_limit
+
+
+class AuthenticationError(KucoinAPIError):
+    """The gateway did not accept the key, passphrase, signature or timestamp."""
+
+
+class PermissionDeniedError(KucoinAPIError):
+    """The key is valid but may not do this (IP whitelist, permission, frozen user)."""
+
+
+class InvalidParameterError(KucoinAPIError):
+    """KuCoin rejected the request's parameters or path."""
+
+
+class RateLimitError(KucoinAPIError):
+    """A rate limit was hit; `rate_limit.reset_ms` says how long to wait, when known."""
+
+    def __init__(self, code: str | None, msg: str, status: int, rate_limit: RateLimit) -> None:
+        super().__init__(code, msg, status, rate_limit)
+        if rate_limit != RateLimit():
+            self.args = (f"{self.args[0]} (rate limit: {rate_limit})",)
+
+
+class ServerError(KucoinAPIError):
+    """KuCoin (or a proxy in front of it) failed: code 500000 or HTTP 5xx."""
+
+
+class _UnreadableReply(InvalidReplyError):
+    # Both kinds of error at once: the status says what happened, the body is unreadable.
+    # (KucoinAPIError.__init__ is skipped on purpose: its attributes are set here.)
+    def __init__(self, status: int, excerpt: str, reason: str, rate_limit: RateLimit) -> None:
+        InvalidReplyError.__init__(self, status, excerpt, reason, retryable=True)
+        self.code: str | None = None
+        self.msg = reason
+        self.rate_limit = rate_limit
+
+
+class UnreadableRateLimitReply(_UnreadableReply, RateLimitError):
+    """HTTP 429 whose body is not KuCoin's JSON (e.g. Cloudflare's 1015 page)."""
+
+
+class UnreadableServerErrorReply(_UnreadableReply, ServerError):
+    """HTTP 5xx whose body is not KuCoin's JSON (e.g. a CDN's HTML 502 page)."""
+
+
+_FAMILIES: dict[str, type[KucoinAPIError]] = {
+    **dict.fromkeys(
+        ("400001", "400002", "400003", "400004", "400005", "400009"), AuthenticationError
+    ),
+    **dict.fromkeys(("400006", "400007", "400008", "400010", "411100"), PermissionDeniedError),
+    **dict.fromkeys(("100001", "200003", "300000", "400100", "404000"), InvalidParameterError),
+    **dict.fromkeys(("429000", "200002", "1015"), RateLimitError),
+    "500000": ServerError,
+}
+_BY_STATUS: dict[int, type[KucoinAPIError]] = {
+    400: InvalidParameterError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: InvalidParameterError,
+}
+
+
+def error_class_for(code: str | None, status: int) -> type[KucoinAPIError]:
+    """The exception class for a KuCoin code and HTTP status (HTTP 429 always rate limit)."""
+    if status == 429:
+        return RateLimitError
+    family = _FAMILIES.get(code) if code is not None else None
+    if family is not None:
+        return family
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, KucoinAPIError)
+
+
+def excerpt(body: bytes, redact: Iterable[str] = ()) -> str:
+    """The start of a body as text, at most 200 characters, with `redact` values removed."""
+    # Decode enough bytes that a redacted value starting inside the excerpt is whole.
+    text = body[: EXCERPT_CHARS * 4 + 256].decode("utf-8", errors="replace")
+    return redact_text(text, redact)[:EXCERPT_CHARS]
+
+
+def redact_text(text: str, redact: Iterable[str]) -> str:
+    """`text` with each `redact` value replaced, as is and percent-encoded (as a URL
+    quoting it would carry it)."""
+    for value in redact:
+        if value:
+            for form in {value, quote(value, safe=""), quote_plus(value, safe="")}:
+                text = text.replace(form, _REDACTED)
+    return text
+
+
+def error_from_reply(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    redact: Iterable[str] = (),
+) -> KucoinError | None:
+    """The error a reply stands for, or None if it is a success (HTTP 200, code "200000").
+
+    Pure. `headers` must look up case-insensitively for the gw-ratelimit-* values (httpx's
+    do). `redact` lists strings that must not be echoed back in the error (the request's
+    signature headers, should a proxy's error page quote them).
+    """
+    redact = tuple(redact)
+    try:
+        reply = json.loads(body)
+        parsed = True
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        reply = None
+        parsed = False
+    if parsed:
+        reason = "not a KuCoin reply: expected an object with a string `code`"
+    else:
+        reason = "not JSON (or cut off)" if body.strip() else "empty body"
+    code = reply.get("code") if isinstance(reply, dict) else None
+    if isinstance(code, str) and code != SUCCESS_CODE:
+        msg = reply.get("msg")
+        message = redact_text(msg if isinstance(msg, str) else "", redact)
+        return error_class_for(code, status)(code, message, status, RateLimit.from_headers(headers))
+    if code == SUCCESS_CODE:
+        if status == 200:
+            return None
+        reason = f'code "{SUCCESS_CODE}" with HTTP status {status}'
+    return _invalid_reply(status, headers, body, redact, reason, parsed=parsed)
+
+
+def _invalid_reply(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    redact: tuple[str, ...],
+    reason: str,
+    *,
+    parsed: bool,
+) -> InvalidReplyError:
+    if status == 429:
+        return UnreadableRateLimitReply(
+            status, excerpt(body, redact), reason, RateLimit.from_headers(headers)
+        )
+    if status >= 500:
+        return UnreadableServerErrorReply(
+            status, excerpt(body, redact), reason, RateLimit.from_headers(headers)
+        )
+    if 300 <= status < 400:
+        location = redact_text(headers.get("location", "?"), redact)[:EXCERPT_CHARS]
+        reason = f"redirect to {location!r} not followed ({reason})"
+    # A 200 whose body is not JSON was cut off or replaced on the way; a 3xx/4xx page
+    # (redirect, WAF block) would come back the same.
+    retryable = not parsed and status == 200
+    return InvalidReplyError(status, excerpt(body, redact), reason, retryable=retryable)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _dash(value: int | None) -> str:
+    return "?" if value is None else str(value)

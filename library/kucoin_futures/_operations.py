@@ -1,0 +1,134 @@
+"""What the HTTP layer knows of each operation, read from `_operations.json`.
+
+That table is derived from openapi.yaml by `make generate` (see
+`library/derive_operations.py`), so adding an operation to the spec and regenerating is
+all the HTTP layer needs: no operation is spelled out in code.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+Shape = Mapping[str, Any]
+"""A schema reduced to `type`, `enum`, `required`, `properties`, `items` and
+`additionalProperties`: what the generated parser relies on."""
+
+
+@attrs.frozen
+class Operation:
+    """One operation of the spec: signed or public, and the shape of its success reply."""
+
+    method: str
+    path: str
+    signed: bool
+    success: Shape = attrs.field(repr=False)
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}/]+\})", template)
+    return re.compile(
+        "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+    )
+
+
+def _load() -> tuple[Operation, ...]:
+    text = (importlib.resources.files(__package__) / "_operations.json").read_text("utf-8")
+    return tuple(
+        Operation(entry["method"], entry["path"], entry["signed"], entry["success"])
+        for entry in json.loads(text)["operations"]
+    )
+
+
+OPERATIONS: Final = _load()
+_EXACT: Final = {(op.method, op.path): op for op in OPERATIONS if "{" not in op.path}
+_TEMPLATED: Final = [(op.method, _path_pattern(op.path), op) for op in OPERATIONS if "{" in op.path]
+
+
+def find_operation(method: str, path: str) -> Operation | None:
+    """The operation a request is for (by method and path), or None if the spec has none."""
+    found = _EXACT.get((method, path))
+    if found is None:
+        for op_method, pattern, op in _TEMPLATED:
+            if op_method == method and pattern.fullmatch(path):
+                return op
+    return found
+
+
+_PYTHON_TYPES: Final[Mapping[str, type | tuple[type, ...]]] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
+_JSON_NAMES: Final = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+def _has_type(value: object, expected: str | Sequence[str]) -> bool:
+    names = [expected] if isinstance(expected, str) else expected
+    for name in names:
+        python_type = _PYTHON_TYPES.get(name)
+        if python_type is None:
+            return True  # a type this checker does not know: leave it to the parser
+        # JSON true/false are not numbers, though Python's bool is an int.
+        if isinstance(value, python_type) and not (isinstance(value, bool) and name != "boolean"):
+            return True
+    return False
+
+
+def shape_problem(shape: Shape, value: object, where: str = "reply") -> str | None:
+    """What makes `value` not of `shape`, or None. Names the first offending member."""
+    expected = shape.get("type")
+    if expected is not None and not _has_type(value, expected):
+        name = expected if isinstance(expected, str) else " or ".join(expected)
+        return f"`{where}` is {_JSON_NAMES.get(type(value), 'a value')}, not {name}"
+    if "enum" in shape and value not in shape["enum"]:
+        return f"`{where}` is not one of {', '.join(map(str, shape['enum']))}"
+    if isinstance(value, dict):
+        return _object_problem(shape, value, where)
+    if isinstance(value, list) and "items" in shape:
+        return _members_problem(shape["items"], enumerate(value), where, "[{}]")
+    return None
+
+
+def _object_problem(shape: Shape, value: dict[str, Any], where: str) -> str | None:
+    for name in shape.get("required", ()):
+        if name not in value:
+            return f"`{where}.{name}` is missing"
+    properties: Mapping[str, Shape] = shape.get("properties", {})
+    for name, sub in properties.items():
+        if name in value:
+            problem = shape_problem(sub, value[name], f"{where}.{name}")
+            if problem is not None:
+                return problem
+    extra = shape.get("additionalProperties")
+    if extra is None:
+        return None
+    members = ((k, v) for k, v in value.items() if k not in properties)
+    return _members_problem(extra, members, where, "[{!r}]")
+
+
+def _members_problem(
+    shape: Shape, members: Iterable[tuple[object, object]], where: str, label: str
+) -> str | None:
+    for key, member in members:
+        problem = shape_problem(shape, member, where + label.format(key))
+        if problem is not None:
+            return problem
+    return None

@@ -8,7 +8,6 @@ from functools import cache
 
 from kucoin_futures_auth import Credentials
 
-PATH = "/api/v2/position/batchChangeMarginMode"
 TARGET_MODE = "ISOLATED"
 # The symbol with an open position in KuCoin's documented reply: it fails with 50002 and
 # keeps CROSS, so every reply of two or more symbols has the documented shape.

@@ -41,10 +41,10 @@ from kucoin_futures_client.models import (
 from kucoin_futures_mock import DEMO_CREDENTIALS, Account, Fault, MockKucoin, serve_in_thread
 
 from ._request_contract import RequestContract, RequestRecorder
+from .operations import BATCH_PATH
+from .operations import SERVER_TIME_PATH as TIMESTAMP_PATH
 
 CONTRACT = RequestContract.load()
-BATCH_PATH = "/api/v2/position/batchChangeMarginMode"
-TIMESTAMP_PATH = "/api/v1/timestamp"
 # Far from any real clock: every signature made with it is outside the 5 s window.
 FROZEN_PAST_S = 1_600_000_000.0
 

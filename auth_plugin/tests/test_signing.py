@@ -14,6 +14,7 @@ import json
 import httpx
 import pytest
 
+from contract_tests.operations import BATCH_PATH as PATH
 from kucoin_futures_auth import (
     Clock,
     ConfigurationError,
@@ -23,7 +24,6 @@ from kucoin_futures_auth import (
     signing_path,
 )
 
-PATH = "/api/v2/position/batchChangeMarginMode"
 FROZEN_MS = 1_729_260_030_774
 
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
 
 from kucoin_futures import (
     AuthenticationError,
-    Credentials,
     InvalidParameterError,
     InvalidReplyError,
     KucoinAPIError,
@@ -28,11 +25,9 @@ from kucoin_futures import (
     RetryPolicy,
     ServerError,
     TransportError,
-    futures_client,
     set_margin_mode,
 )
 from kucoin_futures._errors import error_from_reply
-from kucoin_futures_client import Client
 from kucoin_futures_client.api.positions import batch_change_margin_mode
 from kucoin_futures_client.models import (
     BatchChangeMarginModeRequest,
@@ -40,18 +35,10 @@ from kucoin_futures_client.models import (
     MarginMode,
 )
 
-PATH = "/api/v2/position/batchChangeMarginMode"
+from .conftest import BATCH_PATH as PATH
+from .conftest import answering
+
 HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
-
-
-def answering(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> Client:
-    """A `futures_client` (throw-away secrets) whose every request `handler` answers."""
-    return futures_client(
-        Credentials("test-key", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
-        httpx_args={"transport": httpx.MockTransport(handler)},
-        **options,
-    )
 
 
 def kucoin_error(code: str, msg: str = "message") -> bytes:

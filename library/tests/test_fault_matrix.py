@@ -34,7 +34,8 @@ from kucoin_futures import (
 )
 from kucoin_futures_mock import Fault, MockKucoin, RunningMock, serve_in_thread
 
-POST_PATH = "/api/v2/position/batchChangeMarginMode"
+from .conftest import BATCH_PATH as POST_PATH
+
 SYMBOLS = ["XBTUSDTM", "ETHUSDTM"]
 MAX_ATTEMPTS = 3
 # Latency faults (1 s) outlast the short timeout used against them; other tests keep a

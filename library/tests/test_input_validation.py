@@ -21,16 +21,14 @@ from kucoin_futures import (
 )
 from kucoin_futures_client.models import MarginMode
 
+from .conftest import answering
+
 
 def refusing_client() -> FuturesClient:
     def handler(request: httpx.Request) -> httpx.Response:
         raise AssertionError(f"nothing should be sent, got {request.method} {request.url}")
 
-    return futures_client(
-        Credentials("k", secrets.token_urlsafe(), secrets.token_urlsafe()),
-        base_url="https://kucoin.test",
-        httpx_args={"transport": httpx.MockTransport(handler)},
-    )
+    return answering(handler)
 
 
 BAD_INPUT: list[tuple[Any, Any, str]] = [

@@ -35,8 +35,9 @@ from kucoin_futures import (
 )
 from kucoin_futures_auth import Verified, signing_path, verify_request
 
-POST_PATH = "/api/v2/position/batchChangeMarginMode"
-TIME_PATH = "/api/v1/timestamp"
+from .conftest import BATCH_PATH as POST_PATH
+from .conftest import SERVER_TIME_PATH as TIME_PATH
+
 LOCAL_NOW_S = 1_729_260_000.0
 FAST = RetryPolicy(max_attempts=4, max_elapsed_s=60.0, base_delay_s=0.001, max_delay_s=0.002)
 

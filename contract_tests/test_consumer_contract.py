@@ -25,6 +25,7 @@ from kucoin_futures import (
     KucoinAPIError,
     KucoinError,
     PermissionDeniedError,
+    QuotaWaitError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -245,20 +246,37 @@ def test_stale_clock_is_corrected_through_the_timestamp_endpoint(wire: Wire) -> 
 
 
 def test_rate_limit_is_a_429_with_the_reset_time() -> None:
-    # Weight 2 per call: the third call in the window is over the quota.
+    # Weight 2 per call: a third call in the window is over the quota. Another client (a
+    # bot sharing the key) spent it, so this client learns of it from the 429 itself.
     with serve_in_thread(MockKucoin(quota=4)) as running:
         wire = Wire(running.base_url, running.mock)
-        with wire.client() as client:
+        with wire.client() as other:
+            switch(other, MarginMode.ISOLATED, ["ETHUSDTM"])
+            switch(other, MarginMode.CROSS, ["ETHUSDTM"])
+        with wire.client() as client, pytest.raises(RateLimitError) as raised:
             switch(client, MarginMode.ISOLATED, ["ETHUSDTM"])
-            switch(client, MarginMode.CROSS, ["ETHUSDTM"])
-            with pytest.raises(RateLimitError) as raised:
-                switch(client, MarginMode.ISOLATED, ["ETHUSDTM"])
 
     error = raised.value
     assert (error.code, error.status) == ("429000", 429)
     assert error.rate_limit.remaining == 0
     assert error.rate_limit.reset_ms is not None
     assert len(wire.sent()) == 3
+
+
+def test_a_used_up_quota_is_not_spent_on_a_request_bound_to_fail() -> None:
+    # The second reply says no weight is left: the third call is not sent at all.
+    with serve_in_thread(MockKucoin(quota=4)) as running:
+        wire = Wire(running.base_url, running.mock)
+        with wire.client() as client:
+            switch(client, MarginMode.ISOLATED, ["ETHUSDTM"])
+            switch(client, MarginMode.CROSS, ["ETHUSDTM"])
+            with pytest.raises(QuotaWaitError) as raised:
+                switch(client, MarginMode.ISOLATED, ["ETHUSDTM"])
+
+    assert isinstance(raised.value, RateLimitError)
+    assert raised.value.rate_limit.reset_ms is not None
+    assert "not sent" in str(raised.value)
+    assert len(wire.sent()) == 2
 
 
 # ---- faults ---------------------------------------------------------------------------

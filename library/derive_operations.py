@@ -5,8 +5,9 @@
 `make generate` runs it after the generator, and `make check-generated` diffs its output
 like the generated package: the hand-written runtime never spells out an operation. Per
 operation the table holds its method and path template, whether it is signed (its
-`security`), and the shape of its success reply: the types, required members and enum
-values the generated parser relies on, nothing it does not (no patterns, no consts).
+`security`), its rate-limit pool and weight (`x-rate-limit`), and the shape of its
+success reply: the types, required members and enum values the generated parser relies
+on, nothing it does not (no patterns, no consts).
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def derive(spec: dict[str, Any]) -> dict[str, Any]:
                     "method": method.upper(),
                     "path": path,
                     "signed": op.get("security", spec.get("security", [])) != [],
+                    "pool": op["x-rate-limit"]["pool"],
+                    "weight": op["x-rate-limit"]["weight"],
                     "success": shape(successes[0]),
                 }
             )

@@ -15,6 +15,7 @@ from kucoin_futures_client import Client
 from ._defaults import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_TIMEOUT_S, PRODUCTION_BASE_URL
 from ._errors import ConfigurationError
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
+from ._pacing import Pacer
 from ._retry import RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_S, connect=DEFAULT_CONNECT_TIMEOUT_S)
@@ -24,11 +25,14 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 @attrs.define
 class FuturesClient(Client):
     """The generated `Client`, whose sync and async httpx clients (built lazily, like the
-    generated ones) map replies to typed errors, retry and calibrate the clock."""
+    generated ones) map replies to typed errors, retry, pace themselves by the rate-limit
+    headers and calibrate the clock."""
 
     _retry: RetryPolicy | None = attrs.field(default=None, kw_only=True, alias="retry")
     _clock: Clock = attrs.field(factory=Clock, kw_only=True, alias="clock")
     _clock_sync: bool = attrs.field(default=True, kw_only=True, alias="clock_sync")
+    # One rate-limit account for the sync and the async half: they spend the same quota.
+    _pacer: Pacer = attrs.field(factory=Pacer, init=False)
 
     def get_httpx_client(self) -> httpx.Client:
         if self._client is None:
@@ -36,6 +40,7 @@ class FuturesClient(Client):
                 retry=self._retry,
                 clock=self._clock,
                 clock_sync=self._clock_sync,
+                pacer=self._pacer,
                 **self._httpx_settings(),
             )
         return self._client
@@ -46,6 +51,7 @@ class FuturesClient(Client):
                 retry=self._retry,
                 clock=self._clock,
                 clock_sync=self._clock_sync,
+                pacer=self._pacer,
                 **self._httpx_settings(),
             )
         return self._async_client

@@ -12,6 +12,7 @@ Hierarchy::
         ├── PermissionDeniedError   400006-400008, 400010, 411100
         ├── InvalidParameterError   100001, 200003, 300000, 400100, 404000
         ├── RateLimitError          429000, 200002, 1015 and any HTTP 429
+        │   └── QuotaWaitError      not sent: the quota is used up for longer than the budget
         └── ServerError             500000 and any HTTP 5xx
 
 An HTTP 429 or 5xx whose body is not KuCoin's JSON (a CDN's HTML page, a cut-off body) is
@@ -40,6 +41,7 @@ __all__ = [
     "KucoinAPIError",
     "KucoinError",
     "PermissionDeniedError",
+    "QuotaWaitError",
     "RateLimit",
     "RateLimitError",
     "ServerError",
@@ -146,6 +148,19 @@ class RateLimitError(KucoinAPIError):
         super().__init__(code, msg, status, rate_limit)
         if rate_limit != RateLimit():
             self.args = (f"{self.args[0]} (rate limit: {rate_limit})",)
+
+
+class QuotaWaitError(RateLimitError):
+    """Nothing was sent: the pool's quota is used up (by earlier replies' account) for
+    longer than the retry budget allows waiting. `rate_limit.reset_ms` is the wait left."""
+
+    def __init__(self, pool: str, wait_ms: int) -> None:
+        super().__init__(
+            None,
+            f"not sent: the {pool} rate-limit quota is used up for another {wait_ms} ms",
+            429,
+            RateLimit(reset_ms=wait_ms),
+        )
 
 
 class ServerError(KucoinAPIError):

@@ -28,11 +28,15 @@ from ._errors import (
     InvalidReplyError,
     KucoinAPIError,
     KucoinError,
+    QuotaWaitError,
+    RateLimit,
+    RateLimitError,
     TransportError,
     error_from_reply,
     excerpt,
 )
 from ._operations import Operation, find_operation, shape_problem
+from ._pacing import Pacer
 from ._retry import Calibrate, RetryPolicy, Sleep, Stop, next_step
 
 if TYPE_CHECKING:
@@ -79,6 +83,40 @@ def _reply_error(
             return InvalidReplyError(200, excerpt(content), f"success reply whose {problem}")
     redact = [request.headers.get(name, "") for name in _SIGNATURE_HEADERS]
     return error_from_reply(response.status_code, response.headers, content, redact=redact)
+
+
+def _pause_s(
+    pacer: Pacer,
+    operation: Operation | None,
+    policy: RetryPolicy | None,
+    *,
+    now: float,
+    elapsed_s: float,
+    delay_s: float,
+) -> float | None:
+    """The pause before the next attempt: the retry delay, stretched to the end of the
+    operation's rate-limit block; None when the stretch would run past the retry budget
+    (no policy: no waiting for a block at all)."""
+    if operation is None:
+        return delay_s
+    pause = max(delay_s, pacer.wait_s(operation.pool, now))
+    budget = 0.0 if policy is None else policy.max_elapsed_s
+    if pause > delay_s and elapsed_s + pause > budget:
+        return None
+    return pause
+
+
+def _account(
+    pacer: Pacer, operation: Operation | None, now: float, result: httpx.Response | KucoinError
+) -> None:
+    if operation is None:
+        return
+    if isinstance(result, httpx.Response):
+        rate_limit: RateLimit | None = RateLimit.from_headers(result.headers)
+    else:
+        rate_limit = getattr(result, "rate_limit", None)
+    refusal = result if isinstance(result, RateLimitError) else None
+    pacer.answered(operation.pool, operation.weight, now, rate_limit, refusal)
 
 
 def _describe(error: KucoinError) -> str:
@@ -156,11 +194,13 @@ class KucoinHTTPClient(httpx.Client):
         retry: RetryPolicy | None = None,
         clock: Clock | None = None,
         clock_sync: bool = True,
+        pacer: Pacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         **httpx_kwargs: Any,
     ) -> None:
         super().__init__(**httpx_kwargs)
+        self.pacer = pacer if pacer is not None else Pacer()
         self.retry = retry
         self.clock = clock
         self.clock_sync = clock_sync
@@ -181,10 +221,19 @@ class KucoinHTTPClient(httpx.Client):
             auth = None
         may_calibrate = signed and self.clock_sync and self.clock is not None
         started = self.monotonic()
+        pause = _pause_s(self.pacer, operation, self.retry, now=started, elapsed_s=0.0, delay_s=0.0)
+        if pause is None:
+            assert operation is not None
+            wait_ms = round(self.pacer.wait_s(operation.pool, started) * 1000)
+            raise QuotaWaitError(operation.pool, wait_ms)
         attempt = 1
         while True:
+            if pause > 0:
+                self.sleep(pause)
             result = self._attempt(request, stream, auth, follow_redirects, operation)
-            _log_attempt(request, result, attempt, self.monotonic() - started)
+            now = self.monotonic()
+            _account(self.pacer, operation, now, result)
+            _log_attempt(request, result, attempt, now - started)
             if isinstance(result, httpx.Response):
                 return result
             error = result
@@ -192,23 +241,39 @@ class KucoinHTTPClient(httpx.Client):
                 self.retry,
                 error,
                 attempt=attempt,
-                elapsed_s=self.monotonic() - started,
+                elapsed_s=now - started,
                 may_calibrate=may_calibrate,
             )
             if isinstance(step, Stop):
                 raise error
             _log_retry(step, attempt, error)
-            if isinstance(step, Sleep):
-                self.sleep(step.seconds)
-            else:
+            if isinstance(step, Calibrate):
                 may_calibrate = False
                 try:
                     self.calibrate_clock()
                 except KucoinError as exc:
                     raise error from exc
+            delay_s = step.seconds if isinstance(step, Sleep) else 0.0
+            pause = _pause_s(
+                self.pacer, operation, self.retry, now=now, elapsed_s=now - started, delay_s=delay_s
+            )
+            if pause is None:
+                raise error
             attempt += 1
 
     def _attempt(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        operation: Operation | None,
+    ) -> httpx.Response | KucoinError:
+        if operation is not None:
+            self.pacer.sending(operation.pool)
+        return self._send_and_read(request, stream, auth, follow_redirects, operation)
+
+    def _send_and_read(
         self,
         request: httpx.Request,
         stream: bool,
@@ -261,11 +326,13 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         retry: RetryPolicy | None = None,
         clock: Clock | None = None,
         clock_sync: bool = True,
+        pacer: Pacer | None = None,
         sleep: Callable[[float], Awaitable[None]] = _anyio_sleep,
         monotonic: Callable[[], float] = time.monotonic,
         **httpx_kwargs: Any,
     ) -> None:
         super().__init__(**httpx_kwargs)
+        self.pacer = pacer if pacer is not None else Pacer()
         self.retry = retry
         self.clock = clock
         self.clock_sync = clock_sync
@@ -286,10 +353,19 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
             auth = None
         may_calibrate = signed and self.clock_sync and self.clock is not None
         started = self.monotonic()
+        pause = _pause_s(self.pacer, operation, self.retry, now=started, elapsed_s=0.0, delay_s=0.0)
+        if pause is None:
+            assert operation is not None
+            wait_ms = round(self.pacer.wait_s(operation.pool, started) * 1000)
+            raise QuotaWaitError(operation.pool, wait_ms)
         attempt = 1
         while True:
+            if pause > 0:
+                await self.sleep(pause)
             result = await self._attempt(request, stream, auth, follow_redirects, operation)
-            _log_attempt(request, result, attempt, self.monotonic() - started)
+            now = self.monotonic()
+            _account(self.pacer, operation, now, result)
+            _log_attempt(request, result, attempt, now - started)
             if isinstance(result, httpx.Response):
                 return result
             error = result
@@ -297,23 +373,39 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
                 self.retry,
                 error,
                 attempt=attempt,
-                elapsed_s=self.monotonic() - started,
+                elapsed_s=now - started,
                 may_calibrate=may_calibrate,
             )
             if isinstance(step, Stop):
                 raise error
             _log_retry(step, attempt, error)
-            if isinstance(step, Sleep):
-                await self.sleep(step.seconds)
-            else:
+            if isinstance(step, Calibrate):
                 may_calibrate = False
                 try:
                     await self.calibrate_clock()
                 except KucoinError as exc:
                     raise error from exc
+            delay_s = step.seconds if isinstance(step, Sleep) else 0.0
+            pause = _pause_s(
+                self.pacer, operation, self.retry, now=now, elapsed_s=now - started, delay_s=delay_s
+            )
+            if pause is None:
+                raise error
             attempt += 1
 
     async def _attempt(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        operation: Operation | None,
+    ) -> httpx.Response | KucoinError:
+        if operation is not None:
+            self.pacer.sending(operation.pool)
+        return await self._send_and_read(request, stream, auth, follow_redirects, operation)
+
+    async def _send_and_read(
         self,
         request: httpx.Request,
         stream: bool,

@@ -22,11 +22,14 @@ Shape = Mapping[str, Any]
 
 @attrs.frozen
 class Operation:
-    """One operation of the spec: signed or public, and the shape of its success reply."""
+    """One operation of the spec: signed or public, the rate-limit pool it is charged to
+    and its weight there, and the shape of its success reply."""
 
     method: str
     path: str
     signed: bool
+    pool: str
+    weight: int
     success: Shape = attrs.field(repr=False)
 
 
@@ -40,7 +43,14 @@ def _path_pattern(template: str) -> re.Pattern[str]:
 def _load() -> tuple[Operation, ...]:
     text = (importlib.resources.files(__package__) / "_operations.json").read_text("utf-8")
     return tuple(
-        Operation(entry["method"], entry["path"], entry["signed"], entry["success"])
+        Operation(
+            entry["method"],
+            entry["path"],
+            entry["signed"],
+            entry["pool"],
+            entry["weight"],
+            entry["success"],
+        )
         for entry in json.loads(text)["operations"]
     )
 

@@ -35,7 +35,8 @@ CLOCK_SKEW_CODE: Final = "400002"
 _BLOCK_MS: Final = {"200002": 10_000, "1015": 30_000}
 
 
-def _reset_ms(error: KucoinError) -> int | None:
+def reset_ms(error: KucoinError) -> int | None:
+    """How long a rate-limit error says to wait (ms), or None when it does not say."""
     if not isinstance(error, RateLimitError):
         return None
     if error.rate_limit.reset_ms is not None:
@@ -83,9 +84,9 @@ class RetryPolicy:
         `error`, `elapsed_s` seconds after the first send started; None means give up."""
         if attempt >= self.max_attempts or not is_retryable(error):
             return None
-        reset_ms = _reset_ms(error)
-        if reset_ms is not None:
-            delay = reset_ms / 1000 + self.random() * self.base_delay_s
+        wait_ms = reset_ms(error)
+        if wait_ms is not None:
+            delay = wait_ms / 1000 + self.random() * self.base_delay_s
         else:
             ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
             delay = self.random() * ceiling

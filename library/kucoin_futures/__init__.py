@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kucoin_futures_auth import Clock, Credentials, KucoinAuth
 
+    from ._apply import ApplyReport, Result, SymbolReport, apply_margin_modes
     from ._client import FuturesClient, acalibrate_clock, calibrate_clock, futures_client
     from ._defaults import PRODUCTION_BASE_URL
     from ._errors import (
@@ -41,6 +42,13 @@ if TYPE_CHECKING:
     )
     from ._margin import BATCH_MAX_SYMBOLS, aset_margin_mode, margin_mode_request, set_margin_mode
     from ._outcome import MarginModeOutcome, SymbolFailure, margin_mode_outcome
+    from ._reads import (
+        MarginModeReadout,
+        aget_margin_mode,
+        aget_margin_modes,
+        get_margin_mode,
+        get_margin_modes,
+    )
     from ._retry import RetryPolicy
 
 __version__ = _version("kucoin-futures-client")
@@ -75,11 +83,23 @@ _HOME: dict[str, str] = {
     ),
     **dict.fromkeys(("MarginModeOutcome", "SymbolFailure", "margin_mode_outcome"), "._outcome"),
     "RetryPolicy": "._retry",
+    **dict.fromkeys(("ApplyReport", "Result", "SymbolReport", "apply_margin_modes"), "._apply"),
+    **dict.fromkeys(
+        (
+            "MarginModeReadout",
+            "aget_margin_mode",
+            "aget_margin_modes",
+            "get_margin_mode",
+            "get_margin_modes",
+        ),
+        "._reads",
+    ),
 }
 
 __all__ = [
     "BATCH_MAX_SYMBOLS",
     "PRODUCTION_BASE_URL",
+    "ApplyReport",
     "AuthenticationError",
     "Clock",
     "ConfigurationError",
@@ -92,19 +112,27 @@ __all__ = [
     "KucoinAuth",
     "KucoinError",
     "MarginModeOutcome",
+    "MarginModeReadout",
     "PermissionDeniedError",
     "QuotaWaitError",
     "RateLimit",
     "RateLimitError",
+    "Result",
     "RetryPolicy",
     "ServerError",
     "SymbolFailure",
+    "SymbolReport",
     "TransportError",
     "__version__",
     "acalibrate_clock",
+    "aget_margin_mode",
+    "aget_margin_modes",
+    "apply_margin_modes",
     "aset_margin_mode",
     "calibrate_clock",
     "futures_client",
+    "get_margin_mode",
+    "get_margin_modes",
     "margin_mode_outcome",
     "margin_mode_request",
     "set_margin_mode",

@@ -1,9 +1,13 @@
-"""`kucoin-margin`: switch the margin mode of KuCoin Futures contracts from the shell.
+"""`kucoin-margin`: read and switch the margin mode of KuCoin Futures contracts.
 
-    kucoin-margin set MODE SYMBOL... [--base-url URL] [--json] [--timeout S] [--verbose]
+    kucoin-margin get SYMBOL... [--json]
+    kucoin-margin set MODE SYMBOL... [--dry-run | --verify] [--json]
+    kucoin-margin apply FILE [--dry-run] [--json]
+    (each also takes --base-url URL, --timeout S, --verbose)
 
-Exit codes: 0 every symbol switched, 1 some symbol failed or is missing from the reply,
-2 usage or configuration error, 3 API or network error.
+Exit codes: 0 every symbol as asked, 1 some symbol not as asked (failed, unreadable, not
+verified), 2 usage or configuration error (nothing sent), 3 API or network error that
+ended the whole call.
 
 Only argparse is imported up front: httpx and the generated client load after the
 arguments are parsed, so `--help` and usage errors answer at once.
@@ -13,29 +17,38 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ._defaults import DEFAULT_TIMEOUT_S, PRODUCTION_BASE_URL
 
 if TYPE_CHECKING:
+    from kucoin_futures_client import Client
+
+    from ._apply import ApplyReport
     from ._outcome import MarginModeOutcome
+    from ._reads import MarginModeReadout
 
 EXIT_ALL_SWITCHED = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 EXIT_API_ERROR = 3
 PROG = "kucoin-margin"
+MAX_PLAN_FILE_BYTES = 1024 * 1024
+_ARROW = "\N{RIGHTWARDS ARROW}"
 
 _EPILOG = f"""\
 credentials come from KUCOIN_API_KEY, KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE and
 KUCOIN_API_KEY_VERSION (default 3); the base URL from --base-url, else
 KUCOIN_FUTURES_BASE_URL, else {PRODUCTION_BASE_URL}.
 
-exit codes: 0 all symbols switched, 1 some symbols failed (or are missing from the
-reply), 2 usage or configuration error, 3 API or network error."""
+exit codes: 0 every symbol as asked, 1 some symbols not as asked (failed, could not
+be read, or read back in another mode), 2 usage or configuration error (nothing sent),
+3 API or network error that ended the whole call."""
 
 
 class _UsageError(Exception):
@@ -64,32 +77,76 @@ def _positive_seconds(text: str) -> float:
 def _build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
-        description="Switch the margin mode of KuCoin Futures contracts.",
+        description="Read and switch the margin mode of KuCoin Futures contracts.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    switch = commands.add_parser(
+
+    def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            epilog=_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.add_argument("--base-url", metavar="URL", help="API base URL")
+        sub.add_argument(
+            "--timeout",
+            metavar="S",
+            type=_positive_seconds,
+            default=DEFAULT_TIMEOUT_S,
+            help=f"seconds to wait for each reply (default {DEFAULT_TIMEOUT_S:g})",
+        )
+        sub.add_argument("-v", "--verbose", action="store_true", help="log each attempt to stderr")
+        return sub
+
+    read = command(
+        "get",
+        "read the margin mode of symbols",
+        "Read every SYMBOL's margin mode and print one row per symbol.",
+    )
+    read.add_argument("symbols", metavar="SYMBOL", nargs="+", help="contract, e.g. XBTUSDTM")
+    read.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"marginMode": {SYMBOL: MODE}, "errors": [{symbol, code, msg}]}',
+    )
+
+    switch = command(
         "set",
-        help="switch symbols to a margin mode",
-        description="Switch every SYMBOL to MODE and print one row per symbol.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "switch symbols to a margin mode",
+        "Switch every SYMBOL to MODE and print one row per symbol.",
     )
     switch.add_argument("mode", metavar="MODE", help="ISOLATED or CROSS")
     switch.add_argument("symbols", metavar="SYMBOL", nargs="+", help="contract, e.g. XBTUSDTM")
-    switch.add_argument("--base-url", metavar="URL", help="API base URL")
-    switch.add_argument(
-        "--json", action="store_true", help="print the reply's data object as received"
+    how = switch.add_mutually_exclusive_group()
+    how.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the current modes and show what would switch; send no switch",
+    )
+    how.add_argument(
+        "--verify", action="store_true", help="read back every symbol reported switched"
     )
     switch.add_argument(
-        "--timeout",
-        metavar="S",
-        type=_positive_seconds,
-        default=DEFAULT_TIMEOUT_S,
-        help=f"seconds to wait for each reply (default {DEFAULT_TIMEOUT_S:g})",
+        "--json",
+        action="store_true",
+        help="print the reply's data object as received (with --dry-run/--verify: the report)",
     )
-    switch.add_argument("-v", "--verbose", action="store_true", help="log each attempt to stderr")
+
+    apply = command(
+        "apply",
+        "bring symbols to the modes a file lists",
+        "Read the current modes of the symbols FILE lists, switch only those that differ "
+        "(one batch per target mode), read them back, and print a row per symbol.",
+    )
+    apply.add_argument(
+        "file", metavar="FILE", help='JSON or TOML map of symbol to mode: {"XBTUSDTM": "CROSS"}'
+    )
+    apply.add_argument("--dry-run", action="store_true", help="read only; show the plan")
+    apply.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -107,7 +164,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
 
     try:
         with _stderr_logging(enabled=args.verbose):
-            outcome = _set(args.mode, args.symbols, args.base_url, args.timeout, env)
+            return _run(args, env)
     except (ConfigurationError, InvalidInputError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except KucoinError as exc:
@@ -115,33 +172,164 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
 
-    if args.json:
-        print(outcome.raw_data_text)
+
+def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from ._apply import apply_margin_modes, margin_mode_targets
+    from ._margin import margin_mode_request, set_margin_mode
+    from ._reads import get_margin_modes
+
+    # Usage errors are reported before a missing key, and before anything is sent.
+    if args.command == "get":
+        margin_mode_request("CROSS", args.symbols)
+    elif args.command == "set":
+        margin_mode_request(args.mode, args.symbols)
+        targets = dict.fromkeys(args.symbols, args.mode)
     else:
-        print(_table(outcome))
-    return EXIT_ALL_SWITCHED if outcome.all_switched else EXIT_SOME_FAILED
+        targets = margin_mode_targets(load_plan(Path(args.file)))
+    progress = _Progress(sys.stderr)
+    with _client(args, env) as client, progress:
+        if args.command == "get":
+            readout = get_margin_modes(client, args.symbols, progress=progress.reading)
+            _print_readout(readout, as_json=args.json)
+            return EXIT_ALL_SWITCHED if readout.all_read else EXIT_SOME_FAILED
+        if args.command == "set" and not args.dry_run:
+            outcome = set_margin_mode(client, args.mode, args.symbols)
+            if not args.verify:
+                print(outcome.raw_data_text if args.json else _outcome_table(outcome))
+                return EXIT_ALL_SWITCHED if outcome.all_switched else EXIT_SOME_FAILED
+            report = _verified(client, args.mode, outcome, progress)
+        else:
+            report = apply_margin_modes(
+                client, targets, dry_run=args.dry_run, progress=progress.stage
+            )
+    print(json.dumps(report.as_json()) if args.json else _report_table(report))
+    return EXIT_ALL_SWITCHED if report.all_as_asked else EXIT_SOME_FAILED
 
 
-def _set(
-    mode: str,
-    symbols: list[str],
-    base_url: str | None,
-    timeout: float,
-    env: Mapping[str, str],
-) -> MarginModeOutcome:
+@contextlib.contextmanager
+def _client(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Client]:
     from kucoin_futures_auth import Credentials
 
     from ._client import futures_client
-    from ._margin import margin_mode_request, set_margin_mode
 
-    margin_mode_request(mode, symbols)  # a usage error is reported before a missing key
     credentials = Credentials.from_env(env)
-    url = base_url or env.get("KUCOIN_FUTURES_BASE_URL") or PRODUCTION_BASE_URL
-    with futures_client(credentials, base_url=url, timeout=timeout) as client:
-        return set_margin_mode(client, mode, symbols)
+    url = args.base_url or env.get("KUCOIN_FUTURES_BASE_URL") or PRODUCTION_BASE_URL
+    with futures_client(credentials, base_url=url, timeout=args.timeout) as client:
+        yield client
 
 
-def _table(outcome: MarginModeOutcome) -> str:
+def _verified(
+    client: Client, mode: str, outcome: MarginModeOutcome, progress: _Progress
+) -> ApplyReport:
+    """`set --verify`: the switch's outcome, every reported switch read back."""
+    from ._apply import ApplyReport, Result, SymbolReport, verified_report
+    from ._modes import KNOWN_MODES
+    from ._reads import get_margin_modes
+
+    reported = [s for s in outcome.requested if s in outcome.switched]
+    checked = get_margin_modes(client, reported, progress=progress.reading) if reported else None
+    target = KNOWN_MODES[mode]
+    rows = []
+    for symbol in outcome.requested:
+        if symbol in outcome.switched:
+            rows.append(verified_report(symbol, target, None, checked))
+        elif symbol in outcome.failed:
+            failure = outcome.failed[symbol]
+            rows.append(
+                SymbolReport(
+                    symbol, target, None, Result.FAILED, failure.mode, failure.code, failure.msg
+                )
+            )
+        else:
+            rows.append(
+                SymbolReport(
+                    symbol, target, None, Result.FAILED, None, None, "not mentioned in the reply"
+                )
+            )
+    return ApplyReport(tuple(rows), dry_run=False)
+
+
+# ---- the apply file ---------------------------------------------------------------------
+
+
+def load_plan(path: Path) -> dict[str, Any]:
+    """The symbol -> mode map of a JSON or TOML file (by its suffix; JSON if neither), or
+    `InvalidInputError` naming the line or the key that is wrong."""
+    from ._errors import InvalidInputError
+
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_PLAN_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PLAN_FILE_BYTES:
+        raise InvalidInputError(f"{path}: larger than {MAX_PLAN_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{path}: not UTF-8 text") from None
+    plan = _toml_plan(path, text) if path.suffix.lower() == ".toml" else _json_plan(path, text)
+    if not isinstance(plan, dict) or not plan:
+        raise InvalidInputError(f"{path}: expected a non-empty map of symbol to margin mode")
+    for symbol, mode in plan.items():
+        if not isinstance(mode, str):
+            raise InvalidInputError(
+                f"{path}: {symbol}: margin mode must be a string, got {type(mode).__name__}"
+            )
+    return plan
+
+
+def _json_plan(path: Path, text: str) -> Any:
+    from ._errors import InvalidInputError
+
+    def no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise InvalidInputError(f"{path}: {key} is listed twice")
+            seen[key] = value
+        return seen
+
+    try:
+        return json.loads(text, object_pairs_hook=no_repeats)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"{path}: line {exc.lineno}: not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InvalidInputError(f"{path}: nested too deeply") from None
+
+
+def _toml_plan(path: Path, text: str) -> Any:
+    import tomllib
+
+    from ._errors import InvalidInputError
+
+    try:
+        # TOML itself refuses a key defined twice, naming its line.
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"{path}: not TOML: {exc}") from None
+
+
+# ---- output -----------------------------------------------------------------------------
+
+
+def _print_readout(readout: MarginModeReadout, *, as_json: bool) -> None:
+    from ._reads import error_code, error_message
+
+    if as_json:
+        print(json.dumps(readout.as_json()))
+        return
+    rows = [("SYMBOL", "MODE", "CODE", "MESSAGE")]
+    for symbol in readout.requested:
+        if symbol in readout.modes:
+            rows.append((symbol, str(readout.modes[symbol]), "", ""))
+        else:
+            error = readout.failed[symbol]
+            rows.append((symbol, "-", error_code(error) or "", error_message(error)))
+    print(_columns(rows))
+
+
+def _outcome_table(outcome: MarginModeOutcome) -> str:
     rows = [("SYMBOL", "RESULT", "MODE", "CODE", "MESSAGE")]
     for symbol in outcome.requested:
         if symbol in outcome.switched:
@@ -152,13 +340,54 @@ def _table(outcome: MarginModeOutcome) -> str:
             rows.append((symbol, "failed", mode, failure.code or "", failure.msg))
         else:
             rows.append((symbol, "missing", "", "", "not mentioned in the reply"))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return _columns(rows)
+
+
+def _report_table(report: ApplyReport) -> str:
+    rows = [("SYMBOL", "MODE", "RESULT", "CODE", "MESSAGE")]
+    for row in report.symbols:
+        current = "?" if row.current is None else str(row.current)
+        change = f"{current} {_ARROW} {row.target}" if row.current is not None else str(row.target)
+        rows.append((row.symbol, change, str(row.result), row.code or "", row.msg))
+    return _columns(rows)
+
+
+def _columns(rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
         cells = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
         # A server message is one row however it is laid out.
-        lines.append(f"{cells}  {' '.join(row[4].split())}".rstrip())
+        lines.append(f"{cells}  {' '.join(row[-1].split())}".rstrip())
     return "\n".join(lines)
+
+
+class _Progress:
+    """`read 120/1000` on stderr while it is a terminal; nothing otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._shown = False
+        self._enabled = stream.isatty()
+
+    def stage(self, stage: str, done: int, total: int) -> None:
+        if self._enabled:
+            self._stream.write(f"\r{stage} {done}/{total}\033[K")
+            self._stream.flush()
+            self._shown = True
+
+    def reading(self, done: int, total: int) -> None:
+        self.stage("read", done, total)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        # Leave the terminal line clean for what the command prints next.
+        if self._shown:
+            self._stream.write("\r\033[K")
+            self._stream.flush()
+            self._shown = False
 
 
 def _fail(message: str, code: int) -> int:

@@ -346,9 +346,13 @@ def _outcome_table(outcome: MarginModeOutcome) -> str:
 def _report_table(report: ApplyReport) -> str:
     rows = [("SYMBOL", "MODE", "RESULT", "CODE", "MESSAGE")]
     for row in report.symbols:
-        current = "?" if row.current is None else str(row.current)
-        change = f"{current} {_ARROW} {row.target}" if row.current is not None else str(row.target)
-        rows.append((row.symbol, change, str(row.result), row.code or "", row.msg))
+        if row.current is not None and row.current != row.target:
+            mode = f"{row.current} {_ARROW} {row.target}"
+        elif row.current is not None:
+            mode = str(row.current)
+        else:  # not read before (set --verify), or unreadable: what it has after, if known
+            mode = "-" if row.after is None else str(row.after)
+        rows.append((row.symbol, mode, str(row.result), row.code or "", row.msg))
     return _columns(rows)
 
 

@@ -1,22 +1,35 @@
-"""`make demo` runs the real main job: the CLI, signed, against the mock, one symbol busy."""
+"""`make demo` runs the real main jobs: the CLI, signed, against the mock, one symbol busy."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 
-def test_the_demo_shows_a_partial_failure_and_exits_0() -> None:
+def test_the_demo_reads_previews_switches_and_applies_idempotently() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kucoin_futures_mock.demo"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines() if line}
-    assert rows["ETHUSDTM"] == ["switched", "ISOLATED"]
-    assert rows["SOLUSDTM"] == ["switched", "ISOLATED"]
-    assert rows["XBTUSDTM"] == ["failed", "CROSS", "50002", "exist.order.or.position"]
+    steps = result.stdout.split("\n$ kucoin-margin ")[1:]
+    assert len(steps) == 5
+    read = json.loads(steps[0].splitlines()[1])
+    assert read == {
+        "marginMode": {"ETHUSDTM": "CROSS", "SOLUSDTM": "CROSS", "XBTUSDTM": "CROSS"},
+        "errors": [],
+    }
+    preview = [line.split() for line in steps[1].splitlines()[2:5]]
+    assert preview[0] == ["ETHUSDTM", "CROSS", "→", "ISOLATED", "would", "switch"]
+    switched = {line.split()[0]: line.split()[1:] for line in steps[2].splitlines()[2:5]}
+    assert switched["ETHUSDTM"] == ["ISOLATED", "switched"]
+    assert switched["XBTUSDTM"] == ["CROSS", "failed", "50002", "exist.order.or.position"]
+    assert "(exit code 1)" in steps[2]
+    first_apply, second_apply = steps[3], steps[4]
+    assert "switched" in first_apply
+    assert [line.split()[-1] for line in second_apply.splitlines()[2:5]] == ["unchanged"] * 3
     assert "kucoin-mock-demo-secret" not in result.stdout + result.stderr

@@ -29,9 +29,14 @@ faults (--fault KIND[:count=N|rate=P][,param=value]..., repeatable):
   burst_429       HTTP 429 429000 with gw-ratelimit-* headers; reset_ms=1000
   business_error  HTTP 200 {"code": code, "msg": msg}; code=300000,
                   msg=request parameter illegal
+  lost_switch     a switch (single or batch) replies success for its symbols but
+                  changes nothing (what reading the modes back catches); reads never
+                  consume it
   count=N fires for the next N requests, rate=P for each with probability P (seeded by
   --seed), neither for every request. Only latency and clock_skew touch the timestamp
-  endpoint. Examples: --fault http_503:count=2  --fault latency:rate=0.1,ms=250
+  endpoint; lost_switch counts only switches that pass validation.
+  Examples: --fault http_503:count=2  --fault latency:rate=0.1,ms=250
+            --fault lost_switch:count=1
 """
 
 
@@ -63,8 +68,8 @@ def _symbol_mode(text: str) -> tuple[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kucoin-futures-mock",
-        description="A local KuCoin Futures: batch margin-mode switch and server time,\n"
-        "signed and rate-limited like KuCoin, with injectable faults.",
+        description="A local KuCoin Futures: margin-mode read, switch and batch switch, and\n"
+        "server time, signed and rate-limited like KuCoin, with injectable faults.",
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

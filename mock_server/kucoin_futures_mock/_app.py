@@ -1,17 +1,26 @@
-"""The ASGI app: KuCoin's gateway checks, the two operations, faults on the way out.
+"""The ASGI app: KuCoin's gateway checks, the four operations, faults on the way out.
 
-A signed request meets these steps, in this order (the first that answers wins):
+The three signed operations (the read `GET getMarginMode`, the switch `POST
+changeMarginMode`, the batch switch `POST batchChangeMarginMode`) share every step but the
+last two. A signed request meets these steps, in this order (the first that answers wins):
 
 1. routing: unknown path -> 404 `404000`; method not in the spec -> 405 `405000` + `Allow`;
 2. faults: latency sleeps; `html_502` / `burst_429` answer as the CDN / gateway would;
 3. body: over 1 MiB -> 400 `400100` (the gateway will not buffer it);
 4. authentication by the verifier (`kucoin_futures_auth.verify.verify_request` unless
-   another is injected) -> 401 with its code; the clock it uses includes `clock_skew`;
-5. rate limit: the account's Futures pool is charged -> 429 `429000` over quota;
+   another is injected) over METHOD + path and query (decoded, see `signing_path`) + the
+   body bytes received (none for a read) -> 401 with its code; the clock it uses
+   includes `clock_skew`;
+5. rate limit: the account's Futures pool is charged (weight 2, whichever operation)
+   -> 429 `429000` over quota;
 6. permission: an account without "Futures" -> 401 `400007`;
 7. faults `http_500` / `http_503` / `business_error` stand in for the backend's reply;
-8. body validation against openapi.yaml -> 400 `400100` naming the problem;
-9. the per-symbol switch -> 200 `200000`;
+8. validation against openapi.yaml, of the JSON body (switches; Content-Type
+   `application/json` required) or of the query (read) -> 400 `400100` naming the problem;
+9. the operation on the account's state -> 200: `200000`, or a business error with HTTP
+   200 (`200003` unknown symbol for the read and the single switch, `50002` busy symbol for
+   the single switch; the batch reports both per symbol in `data.errors`); a switch
+   consults `lost_switch` here, and a lost one replies the same but changes nothing;
 10. faults `reset` / `truncated` damage whichever reply was produced.
 
 Replies that are not charged to an account (404, 405, failed authentication, the public
@@ -24,7 +33,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import anyio
 from starlette.applications import Starlette
@@ -36,8 +45,25 @@ from kucoin_futures_auth.verify import VerificationFailure, Verifier, verify_req
 
 from ._faults import BACKEND_OUTCOMES, DELIVERY_OUTCOMES, Fault, FaultDraw
 from ._ratelimit import Charge
-from ._spec import BATCH_PATH, TIMESTAMP_PATH, BodyChecker, load_spec, operation_body_validator
-from ._state import FUTURES_PERMISSION, MockKucoin, RecordedRequest
+from ._spec import (
+    BATCH_PATH,
+    READ_PATH,
+    SWITCH_PATH,
+    TIMESTAMP_PATH,
+    BodyChecker,
+    QueryChecker,
+    load_spec,
+    operation_body_validator,
+    operation_query_validators,
+)
+from ._state import (
+    FUTURES_PERMISSION,
+    SUCCESS_CODE,
+    UNKNOWN_SYMBOL_CODE,
+    UNKNOWN_SYMBOL_MSG,
+    MockKucoin,
+    RecordedRequest,
+)
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 _DRAIN_BYTES: Final = 64 * MAX_BODY_BYTES
@@ -88,6 +114,11 @@ class _Outcome(NamedTuple):
 
 class _ClientDisconnected(Exception):
     pass
+
+
+# What runs behind the gateway for one signed operation: (account key, scope, headers,
+# body, rate-limit headers) -> the reply.
+_Operation = Callable[[str, Scope, "_HeaderView", bytes, list[tuple[bytes, bytes]]], _Reply]
 
 
 class _HeaderView(Mapping[str, str]):
@@ -193,27 +224,41 @@ class _Endpoint:
         self._handle = handle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        received_at = self._mock.clock()
         try:
             outcome = await self._handle(scope, receive)
         except _ClientDisconnected:
             return
+        reply = outcome.reply
         self._mock._record(
             RecordedRequest(
                 scope["method"],
                 _request_target(scope),
                 tuple(scope["headers"]),
                 outcome.request_body,
-                outcome.reply.status,
+                reply.status,
+                received_at,
+                ((b"content-type", reply.content_type), *reply.headers),
             )
         )
-        await _deliver(send, outcome.reply, outcome.delivery)
+        await _deliver(send, reply, outcome.delivery)
 
 
 class _Service:
-    def __init__(self, mock: MockKucoin, verify: Verifier, bodies: BodyChecker) -> None:
+    def __init__(
+        self,
+        mock: MockKucoin,
+        verify: Verifier,
+        *,
+        batch_bodies: BodyChecker,
+        switch_bodies: BodyChecker,
+        read_queries: QueryChecker,
+    ) -> None:
         self._mock = mock
         self._verify = verify
-        self._bodies = bodies
+        self._batch_bodies = batch_bodies
+        self._switch_bodies = switch_bodies
+        self._read_queries = read_queries
 
     # ---- replies --------------------------------------------------------------------
 
@@ -259,8 +304,19 @@ class _Service:
         return _Outcome(_Reply(200, body, charge.headers()))
 
     async def batch_change_margin_mode(self, scope: Scope, receive: Receive) -> _Outcome:
-        if scope["method"] != "POST":
-            return _Outcome(self.not_allowed(scope, b"POST"))
+        return await self._signed_endpoint(scope, receive, "POST", self._batch)
+
+    async def change_margin_mode(self, scope: Scope, receive: Receive) -> _Outcome:
+        return await self._signed_endpoint(scope, receive, "POST", self._switch_one)
+
+    async def get_margin_mode(self, scope: Scope, receive: Receive) -> _Outcome:
+        return await self._signed_endpoint(scope, receive, "GET", self._read)
+
+    async def _signed_endpoint(
+        self, scope: Scope, receive: Receive, method: str, operation: _Operation
+    ) -> _Outcome:
+        if scope["method"] != method:
+            return _Outcome(self.not_allowed(scope, method.encode("ascii")))
         mock = self._mock
         faults = mock._draw_faults(outcomes=True)
         if faults.latency_ms:
@@ -277,15 +333,17 @@ class _Service:
             )
             return _Outcome(reply)
         delivery = faults.outcome if faults.outcome in DELIVERY_OUTCOMES else None
-        return _Outcome(self._signed(scope, body, faults), body, delivery)
+        return _Outcome(self._signed(scope, body, faults, operation), body, delivery)
 
-    def _signed(self, scope: Scope, body: bytes, faults: FaultDraw) -> _Reply:
+    def _signed(
+        self, scope: Scope, body: bytes, faults: FaultDraw, operation: _Operation
+    ) -> _Reply:
         mock = self._mock
         headers = _HeaderView(scope["headers"])
         try:
             verdict = self._verify(
                 headers,
-                "POST",
+                scope["method"],
                 signing_path(_request_target(scope)),
                 body,
                 lookup=mock._credentials_for,
@@ -310,14 +368,80 @@ class _Service:
         if faults.outcome in BACKEND_OUTCOMES:
             assert faults.outcome is not None
             return self._backend_fault(faults.outcome, faults.params, charge)
+        return operation(account.key, scope, headers, body, limits)
+
+    # ---- the operations, behind the gateway ----------------------------------------------
+
+    @staticmethod
+    def _json_body(
+        checker: BodyChecker, headers: _HeaderView, body: bytes
+    ) -> tuple[Any, str | None]:
         if not _is_json_content_type(headers.get("content-type")):
-            return _Reply(400, _error("400100", "Content-Type must be application/json"), limits)
-        document, violation = self._bodies.check(body)
+            return None, "Content-Type must be application/json"
+        return checker.check(body)
+
+    def _batch(
+        self,
+        key: str,
+        scope: Scope,
+        headers: _HeaderView,
+        body: bytes,
+        limits: list[tuple[bytes, bytes]],
+    ) -> _Reply:
+        document, violation = self._json_body(self._batch_bodies, headers, body)
         if violation is not None:
             return _Reply(400, _error("400100", violation), limits)
-        modes, errors = mock._switch(account.key, document["marginMode"], document["symbols"])
-        reply = _encode({"code": "200000", "data": {"marginMode": modes, "errors": errors}})
+        mock = self._mock
+        modes, errors = mock._switch(
+            key, document["marginMode"], document["symbols"], lost=mock._lost_switch()
+        )
+        reply = _encode({"code": SUCCESS_CODE, "data": {"marginMode": modes, "errors": errors}})
         return _Reply(200, reply.encode("ascii"), limits)
+
+    def _switch_one(
+        self,
+        key: str,
+        scope: Scope,
+        headers: _HeaderView,
+        body: bytes,
+        limits: list[tuple[bytes, bytes]],
+    ) -> _Reply:
+        document, violation = self._json_body(self._switch_bodies, headers, body)
+        if violation is not None:
+            return _Reply(400, _error("400100", violation), limits)
+        mock = self._mock
+        symbol = document["symbol"]
+        code, result = mock._switch_one(
+            key, document["marginMode"], symbol, lost=mock._lost_switch()
+        )
+        return _Reply(200, _symbol_reply(code, symbol, result), limits)
+
+    def _read(
+        self,
+        key: str,
+        scope: Scope,
+        headers: _HeaderView,
+        body: bytes,
+        limits: list[tuple[bytes, bytes]],
+    ) -> _Reply:
+        query, violation = self._read_queries.check(scope.get("query_string", b""))
+        if violation is not None:
+            return _Reply(400, _error("400100", violation), limits)
+        symbol = query["symbol"]
+        mode = self._mock._read(key, symbol)
+        if mode is None:
+            reply = _error(UNKNOWN_SYMBOL_CODE, UNKNOWN_SYMBOL_MSG)
+        else:
+            reply = _symbol_reply(SUCCESS_CODE, symbol, mode)
+        return _Reply(200, reply, limits)
+
+
+def _symbol_reply(code: str, symbol: str, result: str) -> bytes:
+    """`200000` with the read's `data` (symbol, mode), or the business error `code` (msg)."""
+    if code != SUCCESS_CODE:
+        return _error(code, result)
+    document = {"code": code, "data": {"symbol": symbol, "marginMode": result}}
+    return _encode(document).encode("ascii")
 
 
 def create_app(mock: MockKucoin | None = None, *, verify: Verifier | None = None) -> Starlette:
@@ -329,12 +453,19 @@ def create_app(mock: MockKucoin | None = None, *, verify: Verifier | None = None
     """
     mock = MockKucoin() if mock is None else mock
     spec = load_spec()
-    bodies = BodyChecker(operation_body_validator(spec, BATCH_PATH, "post"))
-    service = _Service(mock, verify_request if verify is None else verify, bodies)
+    service = _Service(
+        mock,
+        verify_request if verify is None else verify,
+        batch_bodies=BodyChecker(operation_body_validator(spec, BATCH_PATH, "post")),
+        switch_bodies=BodyChecker(operation_body_validator(spec, SWITCH_PATH, "post")),
+        read_queries=QueryChecker(operation_query_validators(spec, READ_PATH, "get")),
+    )
     install_reset_log_filter()
     app = Starlette(
         routes=[
             Route(BATCH_PATH, _Endpoint(mock, service.batch_change_margin_mode)),
+            Route(SWITCH_PATH, _Endpoint(mock, service.change_margin_mode)),
+            Route(READ_PATH, _Endpoint(mock, service.get_margin_mode)),
             Route(TIMESTAMP_PATH, _Endpoint(mock, service.server_time)),
             Route("/{path:path}", _Endpoint(mock, service.unknown_path)),
         ]

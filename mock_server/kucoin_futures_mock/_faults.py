@@ -9,9 +9,13 @@ one *outcome* (a replaced reply or a broken delivery) applies: the first rule, i
 order, that fires. Later outcome rules are not consulted for that request, so their counts
 are kept: `http_503` x2 then `business_error` x1 gives 503, 503, then the business error.
 
-Which requests consult which rules: modifiers apply to both operations; outcomes apply to
-the signed operation only, so the public timestamp endpoint stays usable for clock sync
-while a test fails the calls it is about.
+Which requests consult which rules: modifiers apply to every operation; outcomes apply to
+the three signed operations only (read, switch, batch switch), so the public timestamp
+endpoint stays usable for clock sync while a test fails the calls it is about.
+
+`lost_switch` is neither: it is consulted only by a switch (single or batch) that has passed
+every check and is about to change state, so a read, a refused switch or a replaced reply
+never uses up its count. It combines with the modifiers and with `reset` / `truncated`.
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ class Fault(enum.StrEnum):
     """HTTP 429 `429000` from the gateway, `gw-ratelimit-reset` = `reset_ms` (default 1000)."""
     BUSINESS_ERROR = "business_error"
     """HTTP 200 `{"code": code, "msg": msg}` (defaults `300000`, `request parameter illegal`)."""
+    LOST_SWITCH = "lost_switch"
+    """A switch (single or batch) replies as if it had worked but changes nothing: the reply
+    is what the real switch would have sent (known, non-busy symbols in the target mode; busy
+    and unknown ones failing as usual), and every mode stays as it was. What `--verify`
+    (reading the modes back) exists to catch. Reads never consume it."""
 
 
 MODIFIERS: Final = frozenset({Fault.LATENCY, Fault.CLOCK_SKEW})
@@ -56,6 +65,8 @@ GATEWAY_OUTCOMES: Final = frozenset({Fault.HTML_502, Fault.BURST_429})
 BACKEND_OUTCOMES: Final = frozenset({Fault.HTTP_500, Fault.HTTP_503, Fault.BUSINESS_ERROR})
 # The request is processed normally; its reply is damaged on the way out.
 DELIVERY_OUTCOMES: Final = frozenset({Fault.RESET, Fault.TRUNCATED})
+# Consulted by a switch at the moment it would change state, and by nothing else.
+SWITCH_FAULTS: Final = frozenset({Fault.LOST_SWITCH})
 
 _DEFAULT_PARAMS: Final[Mapping[Fault, Mapping[str, int | str]]] = {
     Fault.LATENCY: {"ms": 100},
@@ -162,12 +173,30 @@ def draw(rules: list[FaultRule], rng: random.Random, *, outcomes: bool) -> Fault
                     latency_ms += int(rule.params["ms"])
                 else:
                     skew_ms += int(rule.params["ms"])
+        elif rule.kind in SWITCH_FAULTS:
+            continue
         elif outcomes and outcome is None and rule.fires(rng):
             outcome = rule
     rules[:] = [rule for rule in rules if not rule.exhausted]
     if outcome is None:
         return FaultDraw(latency_ms, skew_ms)
     return FaultDraw(latency_ms, skew_ms, outcome.kind, dict(outcome.params))
+
+
+def draw_lost_switch(rules: list[FaultRule], rng: random.Random) -> bool:
+    """Whether the switch about to change state is lost; removes rules whose count ran out.
+
+    The first `lost_switch` rule (in injection order) that fires decides; later ones keep
+    their counts.
+    """
+    lost = False
+    for rule in rules:
+        if rule.kind in SWITCH_FAULTS and rule.fires(rng):
+            lost = True
+            break
+    if lost:
+        rules[:] = [rule for rule in rules if not rule.exhausted]
+    return lost
 
 
 def parse_fault_spec(text: str) -> tuple[str, int | None, float | None, dict[str, str]]:

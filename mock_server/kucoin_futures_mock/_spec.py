@@ -1,4 +1,4 @@
-"""The OpenAPI description the mock serves, and the request validator compiled from it.
+"""The OpenAPI description the mock serves, and the request validators compiled from it.
 
 The spec is read from package data, so the mock validates against the same document from
 a source checkout and from an installed wheel. Everything here runs once, at app creation.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib.resources
 import json
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Any, Final, Protocol
+from urllib.parse import parse_qsl
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
@@ -19,6 +20,8 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_RESOURCE: Final = "openapi.yaml"
 BATCH_PATH: Final = "/api/v2/position/batchChangeMarginMode"
+SWITCH_PATH: Final = "/api/v2/position/changeMarginMode"
+READ_PATH: Final = "/api/v2/position/getMarginMode"
 TIMESTAMP_PATH: Final = "/api/v1/timestamp"
 
 # The URI the spec is registered under, so the operation's relative `$ref`s resolve in it.
@@ -117,11 +120,7 @@ def _inline_refs(schema: Any, resolver: _Resolver, depth: int = 0) -> Any:
     return inlined
 
 
-def operation_body_validator(spec: dict[str, Any], path: str, method: str) -> Validator:
-    """A compiled Draft 2020-12 validator for the JSON request body of one operation."""
-    pointer = _json_pointer(
-        "paths", path, method, "requestBody", "content", "application/json", "schema"
-    )
+def _validator_at(spec: dict[str, Any], pointer: str) -> Validator:
     resource = Resource.from_contents(spec, default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
     schema = _inline_refs({"$ref": f"{_SPEC_URI}#{pointer}"}, registry.resolver())
@@ -129,11 +128,36 @@ def operation_body_validator(spec: dict[str, Any], path: str, method: str) -> Va
     return validator
 
 
-def _location(error: ValidationError) -> str:
-    location = ""
+def operation_body_validator(spec: dict[str, Any], path: str, method: str) -> Validator:
+    """A compiled Draft 2020-12 validator for the JSON request body of one operation."""
+    pointer = _json_pointer(
+        "paths", path, method, "requestBody", "content", "application/json", "schema"
+    )
+    return _validator_at(spec, pointer)
+
+
+def operation_query_validators(
+    spec: dict[str, Any], path: str, method: str
+) -> dict[str, tuple[Validator, bool]]:
+    """Query parameter name -> (validator of its value, whether it is required)."""
+    parameters = spec["paths"][path][method].get("parameters", [])
+    validators: dict[str, tuple[Validator, bool]] = {}
+    for index, parameter in enumerate(parameters):
+        if "$ref" in parameter or parameter.get("in") != "query":
+            continue  # the spec's parameters are inline; only query ones are checked here
+        pointer = _json_pointer("paths", path, method, "parameters", str(index), "schema")
+        validators[parameter["name"]] = (
+            _validator_at(spec, pointer),
+            bool(parameter.get("required", False)),
+        )
+    return validators
+
+
+def _location(error: ValidationError, root: str = "body") -> str:
+    location = "" if root == "body" else root
     for part in error.absolute_path:
         location += f"[{part}]" if isinstance(part, int) else f"{'.' if location else ''}{part}"
-    return location or "body"
+    return location or root
 
 
 def _type_name(expected: Any) -> str:
@@ -163,6 +187,8 @@ def _describe(error: ValidationError) -> str:
         return "unknown field " + ", ".join(unknown)
     if keyword == "minItems":
         return "must not be empty" if expected == 1 else f"must have at least {expected} items"
+    if keyword == "maxItems":
+        return f"must have at most {expected} items"
     if keyword == "uniqueItems":
         return "must not contain duplicates"
     if keyword == "minLength":
@@ -172,15 +198,22 @@ def _describe(error: ValidationError) -> str:
     return str(error.message)
 
 
-def describe_violation(error: ValidationError) -> str:
-    """A short, KuCoin-style message naming where the body breaks the schema and how."""
-    return _clip(f"{_location(error)}: {_describe(error)}")
+def describe_violation(error: ValidationError, root: str = "body") -> str:
+    """A short, KuCoin-style message naming where the request breaks the schema and how.
+
+    `root` names the validated value: "body", or a query parameter's name.
+    """
+    return _clip(f"{_location(error, root)}: {_describe(error)}")
 
 
-def first_violation(validator: Validator, document: Any) -> str | None:
-    """The message for the first schema violation in `document`, or None if it is valid."""
+def first_violation(validator: Validator, document: Any, root: str = "body") -> str | None:
+    """The message for the first schema violation in `document`, or None if it is valid.
+
+    Validation stops at the first error: in schema order, size limits (`maxItems`) come
+    before the per-item checks, so an oversized array costs no per-item work.
+    """
     error = next(iter(validator.iter_errors(document)), None)
-    return None if error is None else describe_violation(error)
+    return None if error is None else describe_violation(error, root)
 
 
 class BodyChecker:
@@ -235,3 +268,46 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _reject_json_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+class QueryChecker:
+    """Parses a raw query string and validates the parameters one operation declares.
+
+    Parameters the operation does not declare are ignored (openapi.yaml does not forbid
+    them, and KuCoin ignores them); a declared one given twice is a violation.
+    """
+
+    def __init__(self, parameters: Mapping[str, tuple[Validator, bool]]) -> None:
+        self._parameters = dict(parameters)
+
+    def check(self, raw_query: bytes) -> tuple[dict[str, str], str | None]:
+        """(declared parameter -> value, None) for a valid query, ({}, message) otherwise."""
+        try:
+            pairs = parse_qsl(
+                raw_query.decode("utf-8"),
+                keep_blank_values=True,
+                encoding="utf-8",
+                errors="strict",
+                max_num_fields=_MAX_QUERY_FIELDS,
+            )
+        except ValueError:  # UnicodeDecodeError included
+            return {}, "query: not valid (UTF-8, at most 100 parameters)"
+        values: dict[str, str] = {}
+        for name, value in pairs:
+            if name not in self._parameters:
+                continue
+            if name in values:
+                return {}, _clip(f"{name}: must be given once")
+            values[name] = value
+        for name, (validator, required) in self._parameters.items():
+            if name not in values:
+                if required:
+                    return {}, f"query: missing required parameter {name!r}"
+                continue
+            violation = first_violation(validator, values[name], root=name)
+            if violation is not None:
+                return {}, violation
+        return values, None
+
+
+_MAX_QUERY_FIELDS: Final = 100

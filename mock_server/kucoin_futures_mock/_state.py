@@ -18,7 +18,7 @@ import attrs
 
 from kucoin_futures_auth import Credentials
 
-from ._faults import NO_FAULTS, FaultDraw, FaultRule, draw
+from ._faults import NO_FAULTS, FaultDraw, FaultRule, draw, draw_lost_switch
 from ._ratelimit import Charge, RateLimiter
 
 SYMBOLS: Final = (
@@ -51,7 +51,9 @@ BUSY_CODE: Final = "50002"
 BUSY_MSG: Final = "exist.order.or.position"
 UNKNOWN_SYMBOL_CODE: Final = "200003"
 UNKNOWN_SYMBOL_MSG: Final = "The symbol parameter is invalid"
+SUCCESS_CODE: Final = "200000"
 RECENT_REQUESTS_KEPT: Final = 100
+"""How many answered requests `recent_requests` keeps unless told otherwise."""
 
 
 def _permission_set(permissions: Iterable[str]) -> frozenset[str]:
@@ -74,29 +76,63 @@ class Account:
         return self.credentials.key
 
 
+def _header_dict(raw: tuple[tuple[bytes, bytes], ...]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return headers
+
+
 @attrs.frozen
 class RecordedRequest:
-    """A request the mock answered, as it arrived (for assertions in tests)."""
+    """A request the mock answered, as it arrived (for assertions in tests).
+
+    `path` is the raw target (path and query, percent-encoded as sent). `received_at` is
+    the mock's clock (seconds, without injected `clock_skew`) when the request arrived,
+    before any injected latency: compare it with `received_ms` of other requests and with
+    `rate_limit_reset_ms` to check a client's pacing.
+    """
 
     method: str
     path: str
     raw_headers: tuple[tuple[bytes, bytes], ...] = attrs.field(repr=False)
     body: bytes
     status: int
+    received_at: float
+    reply_headers: tuple[tuple[bytes, bytes], ...] = attrs.field(repr=False)
 
     @property
     def headers(self) -> dict[str, str]:
         """Header names lower-cased; the first value of a repeated header wins."""
-        headers: dict[str, str] = {}
-        for name, value in self.raw_headers:
-            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        return headers
+        return _header_dict(self.raw_headers)
+
+    @property
+    def received_ms(self) -> int:
+        """`received_at` in whole milliseconds, like KuCoin's timestamps."""
+        return int(self.received_at * 1000)
+
+    @property
+    def reply(self) -> dict[str, str]:
+        """The reply's headers, names lower-cased (e.g. `gw-ratelimit-reset`)."""
+        return _header_dict(self.reply_headers)
+
+    @property
+    def rate_limit_reset_ms(self) -> int | None:
+        """The reply's `gw-ratelimit-reset` (ms until its pool resets), None without one."""
+        value = self.reply.get("gw-ratelimit-reset")
+        return int(value) if value is not None and value.isdigit() else None
 
 
 @attrs.define
 class _AccountState:
     modes: dict[str, str]
     busy: set[str] = attrs.field(factory=set)
+
+
+def _check_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"recent_limit must be an integer >= 0, not {limit!r}")
+    return limit
 
 
 def _check_mode(mode: str) -> str:
@@ -119,7 +155,9 @@ class MockKucoin:
     account's quota. Each pool allows `quota` weight per `window_s` seconds.
 
     `seed` seeds the RNG behind rate-based faults; `clock` (seconds, like `time.time`) is the
-    server clock for signature windows, the timestamp endpoint and rate-limit windows.
+    server clock for signature windows, the timestamp endpoint, rate-limit windows and the
+    arrival times of recorded requests. `recent_limit` is how many answered requests
+    `recent_requests` keeps (also settable later, e.g. on the pytest fixture's mock).
     """
 
     def __init__(
@@ -133,6 +171,7 @@ class MockKucoin:
         weight: int = 2,
         seed: int = 0,
         clock: Callable[[], float] = time.time,
+        recent_limit: int = RECENT_REQUESTS_KEPT,
     ) -> None:
         self._lock = threading.Lock()
         self._symbols = tuple(symbols)
@@ -151,7 +190,7 @@ class MockKucoin:
         self._requests_seen = 0
         self._status_counts: collections.Counter[int] = collections.Counter()
         self._recent: collections.deque[RecordedRequest] = collections.deque(
-            maxlen=RECENT_REQUESTS_KEPT
+            maxlen=_check_limit(recent_limit)
         )
         for account in [Account(DEMO_CREDENTIALS)] if accounts is None else accounts:
             self.add_account(account)
@@ -302,9 +341,28 @@ class MockKucoin:
 
     @property
     def recent_requests(self) -> tuple[RecordedRequest, ...]:
-        """The last requests answered (oldest first, at most 100)."""
+        """The last requests answered, oldest first (at most `recent_limit`)."""
         with self._lock:
             return tuple(self._recent)
+
+    @property
+    def recent_limit(self) -> int:
+        """How many answered requests `recent_requests` keeps (default 100)."""
+        with self._lock:
+            limit = self._recent.maxlen
+        assert limit is not None
+        return limit
+
+    @recent_limit.setter
+    def recent_limit(self, limit: int) -> None:
+        # A smaller limit drops the oldest requests kept so far.
+        with self._lock:
+            self._recent = collections.deque(self._recent, maxlen=_check_limit(limit))
+
+    def clear_recent_requests(self) -> None:
+        """Forget the requests kept so far (the counters keep counting)."""
+        with self._lock:
+            self._recent.clear()
 
     def now_ms(self) -> int:
         """Server time in ms, without injected clock skew."""
@@ -329,13 +387,26 @@ class MockKucoin:
         with self._lock:
             return self._limiter.charge(pool, self._clock())
 
+    def _lost_switch(self) -> bool:
+        """Whether the switch about to change state is lost (`lost_switch`; consumes it)."""
+        if not self._faults:
+            return False
+        with self._lock:
+            return draw_lost_switch(self._faults, self._rng)
+
+    def _read(self, key: str, symbol: str) -> str | None:
+        """The margin mode `symbol` has for one account, None if it is not a contract."""
+        with self._lock:
+            return self._states[key].modes.get(symbol)
+
     def _switch(
-        self, key: str, target: str, symbols: list[str]
+        self, key: str, target: str, symbols: list[str], *, lost: bool = False
     ) -> tuple[dict[str, str], list[dict[str, str]]]:
         """Switch `symbols` of one account to `target`; returns (data.marginMode, data.errors).
 
         Symbols are processed one by one, in request order, and each fails or switches on
         its own: unknown -> 200003 (absent from marginMode); busy -> 50002, keeps its mode.
+        `lost` (the `lost_switch` fault): the same reply, but no mode changes.
         """
         after: dict[str, str] = {}
         errors: list[dict[str, str]] = []
@@ -352,9 +423,29 @@ class MockKucoin:
                     errors.append({"code": BUSY_CODE, "msg": BUSY_MSG, "symbol": symbol})
                     after[symbol] = current
                 else:
-                    modes[symbol] = target
+                    if not lost:
+                        modes[symbol] = target
                     after[symbol] = target
         return {symbol: after[symbol] for symbol in sorted(after)}, errors
+
+    def _switch_one(
+        self, key: str, target: str, symbol: str, *, lost: bool = False
+    ) -> tuple[str, str]:
+        """Switch one symbol; returns ("200000", its mode now) or (error code, message).
+
+        The same per-symbol rules as the batch: unknown -> 200003; busy -> 50002 and the
+        mode is kept, even when it already is `target`. `lost`: success, no change.
+        """
+        with self._lock:
+            state = self._states[key]
+            current = state.modes.get(symbol)
+            if current is None:
+                return UNKNOWN_SYMBOL_CODE, UNKNOWN_SYMBOL_MSG
+            if symbol in state.busy:
+                return BUSY_CODE, BUSY_MSG
+            if not lost:
+                state.modes[symbol] = target
+            return SUCCESS_CODE, target
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:

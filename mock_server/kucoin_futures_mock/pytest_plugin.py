@@ -6,7 +6,7 @@ test asks for the fixture, so other test runs pay nothing for it.
 
 Example: a bot's test against the mock, with one busy symbol::
 
-    from kucoin_futures_auth import futures_client
+    from kucoin_futures import futures_client
     from kucoin_futures_client.api.positions import batch_change_margin_mode
     from kucoin_futures_client.models import BatchChangeMarginModeRequest, MarginMode
 
@@ -21,9 +21,12 @@ Example: a bot's test against the mock, with one busy symbol::
         assert kucoin_mock.mock.mode_of("XBTUSDTM") == "CROSS"  # busy: kept its mode
 
 `kucoin_mock` is a `kucoin_futures_mock.RunningMock`: `.base_url`, `.credentials` (the
-demo account) and `.mock` (a `MockKucoin`: `set_busy`, `set_mode`, `mode_of`, `inject`,
-`clear_faults`, `reset_rate_limits`, `add_account`, counters). Each test gets a fresh
-server on a free port.
+demo account) and `.mock` (a `MockKucoin`: `set_busy`, `set_mode`, `mode_of`, `modes`,
+`inject` (e.g. `lost_switch`, to test a bot's read-back verification), `clear_faults`,
+`reset_rate_limits`, `add_account`, counters, and `recent_requests`, each with its arrival
+time on the mock's clock; `recent_limit` sets how many are kept, 100 by default). The
+three signed operations (read, switch, batch switch) share the account's modes. Each
+test gets a fresh server on a free port.
 """
 
 from __future__ import annotations

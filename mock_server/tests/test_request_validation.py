@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app, serve_in_thread
+from kucoin_futures_mock._spec import _MockValidator
 
 from .conftest import BATCH, Caller, ReplyChecker, signed_headers, switch_body
 
@@ -84,12 +85,37 @@ def test_authentication_comes_before_body_validation(caller: Caller) -> None:
 
 
 def test_mixed_type_symbols_are_checked_in_linear_time(caller: Caller) -> None:
-    # jsonschema's stock uniqueItems compares every pair when items cannot be sorted: with
-    # 60k items this test would not finish.
-    symbols: list[Any] = [i if i % 2 else f"S{i}" for i in range(60_000)]
-    body = compact({"marginMode": "CROSS", "symbols": symbols})
-    response = caller.request("POST", BATCH, body)
+    # jsonschema's stock uniqueItems compares every pair when items cannot be sorted. Over
+    # HTTP, 1000 symbols (maxItems) are the most that reach it, and a longer list is refused
+    # by its size before any per-item work; the validator itself must stay linear whatever
+    # the size, which 60k mixed items prove (the stock check would not finish).
+    at_the_cap: list[Any] = [i if i % 2 else f"S{i}" for i in range(1000)]
+    response = caller.request(
+        "POST", BATCH, compact({"marginMode": "CROSS", "symbols": at_the_cap})
+    )
     assert response.json()["msg"] == "symbols[1]: must be a string"
+
+    hostile: list[Any] = [i if i % 2 else f"S{i}" for i in range(60_000)]
+    response = caller.request("POST", BATCH, compact({"marginMode": "CROSS", "symbols": hostile}))
+    assert response.json()["msg"] == "symbols: must have at most 1000 items"
+
+    unbounded = _MockValidator({"type": "array", "uniqueItems": True})
+    assert list(unbounded.iter_errors(hostile)) == []
+    assert [e.message for e in unbounded.iter_errors([*hostile, 59_999])] == [
+        "has non-unique elements"
+    ]
+
+
+def test_more_than_1000_symbols_are_refused_by_their_count(caller: Caller) -> None:
+    symbols = [f"S{i:04d}USDTM" for i in range(1001)]
+    response = caller.request("POST", BATCH, compact({"marginMode": "CROSS", "symbols": symbols}))
+    assert (response.status_code, response.json()["code"]) == (400, "400100")
+    assert response.json()["msg"] == "symbols: must have at most 1000 items"
+    at_the_cap = caller.request(
+        "POST", BATCH, compact({"marginMode": "CROSS", "symbols": symbols[:1000]})
+    )
+    assert at_the_cap.status_code == 200
+    assert len(at_the_cap.json()["data"]["errors"]) == 1000
 
 
 def test_odd_unicode_symbols_are_unknown_symbols_not_errors(caller: Caller) -> None:

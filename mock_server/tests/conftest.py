@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 import httpx
@@ -23,6 +24,8 @@ from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
 # The repository's spec, read from its source file: the checker shares no code with the mock.
 SPEC_FILE = Path(__file__).resolve().parents[2] / "openapi.yaml"
 BATCH = "/api/v2/position/batchChangeMarginMode"
+SWITCH = "/api/v2/position/changeMarginMode"
+READ = "/api/v2/position/getMarginMode"
 TIMESTAMP = "/api/v1/timestamp"
 RATE_LIMIT_HEADERS = ("gw-ratelimit-limit", "gw-ratelimit-remaining", "gw-ratelimit-reset")
 _URI = "urn:mock-tests:openapi"
@@ -153,6 +156,15 @@ def switch_body(mode: str, symbols: list[str]) -> bytes:
     return json.dumps({"marginMode": mode, "symbols": symbols}, separators=(",", ":")).encode()
 
 
+def switch_one_body(symbol: str, mode: str) -> bytes:
+    return json.dumps({"symbol": symbol, "marginMode": mode}, separators=(",", ":")).encode()
+
+
+def read_target(symbol: str) -> str:
+    """The read's path and query for `symbol`, percent-encoded as HTTP clients send it."""
+    return f"{READ}?{urlencode({'symbol': symbol})}"
+
+
 class Caller:
     """Sends requests to a mock app in-process; every reply is checked against the spec.
 
@@ -200,6 +212,13 @@ class Caller:
 
     def switch(self, mode: str, symbols: list[str], **options: Any) -> httpx.Response:
         return self.request("POST", BATCH, switch_body(mode, symbols), **options)
+
+    def switch_one(self, symbol: str, mode: str, **options: Any) -> httpx.Response:
+        return self.request("POST", SWITCH, switch_one_body(symbol, mode), **options)
+
+    def read(self, symbol: str, **options: Any) -> httpx.Response:
+        options.setdefault("content_type", None)
+        return self.request("GET", read_target(symbol), **options)
 
     def server_time(self, **options: Any) -> httpx.Response:
         return self.request("GET", TIMESTAMP, credentials=None, content_type=None, **options)

@@ -6,8 +6,10 @@ a source checkout and from an installed wheel. Everything here runs once, at app
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import json
+import re
 from collections.abc import Hashable, Iterator, Mapping
 from typing import Any, Final, Protocol
 from urllib.parse import parse_qsl
@@ -73,7 +75,64 @@ def _linear_unique_items(
         seen.add(key)
 
 
-_MockValidator = validators.extend(Draft202012Validator, {"uniqueItems": _linear_unique_items})
+# ECMA-262's \s (JSON Schema's regex dialect): Python's also takes U+001C-U+001F and U+0085,
+# and leaves out U+FEFF. A symbol such as "\x1e" is not blank by the spec.
+_ECMA_SPACE: Final = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_ECMA_CLASSES: Final = {
+    "s": f"[{_ECMA_SPACE}]",
+    "S": f"[^{_ECMA_SPACE}]",
+    "d": "[0-9]",
+    "D": "[^0-9]",
+    "w": "[A-Za-z0-9_]",
+    "W": "[^A-Za-z0-9_]",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    r"""`pattern` (ECMA-262, as JSON Schema means it) compiled with the same meaning in Python.
+
+    Translates the classes whose meaning differs (`\s \S \d \D \w \W`, outside
+    brackets) and `$` (Python's also matches before a final newline). The spec's patterns
+    use nothing else that differs; a class escape inside brackets is refused rather than
+    guessed.
+    """
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            if escaped in _ECMA_CLASSES:
+                if in_class:
+                    raise ValueError(f"pattern {pattern!r}: \\{escaped} inside [...]")
+                out.append(_ECMA_CLASSES[escaped])
+            else:
+                out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+        index += 1
+    return re.compile("".join(out))
+
+
+def _ecma_pattern_keyword(
+    validator: Validator, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_MockValidator = validators.extend(
+    Draft202012Validator,
+    {"uniqueItems": _linear_unique_items, "pattern": _ecma_pattern_keyword},
+)
 
 
 # Keywords whose values are data, not subschemas: a "$ref" key inside them is not a reference.

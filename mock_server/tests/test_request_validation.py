@@ -267,3 +267,19 @@ def test_any_tampered_auth_header_gets_401_never_500(
     # Only the one value junk can share with a real header, the key version "3", passes.
     unchanged = header == "KC-API-KEY-VERSION" and value == b"3"
     assert response.status_code == (200 if unchanged else 401)
+
+
+@pytest.mark.parametrize("symbol", ["\x1c", "\x1d\x1e", "\x1f", "\x85", "\u200b"])
+def test_blank_means_ecma_whitespace_as_json_schema_says(caller: Caller, symbol: str) -> None:
+    # JSON Schema patterns are ECMA-262: its \s lacks U+001C-U+001F and U+0085, which
+    # Python's has. Such a symbol is not blank: it is valid, and unknown.
+    response = caller.request("POST", BATCH, compact({"marginMode": "CROSS", "symbols": [symbol]}))
+    assert response.json()["data"]["errors"][0]["code"] == "200003"
+    assert caller.read(symbol).json()["code"] == "200003"
+
+
+@pytest.mark.parametrize("symbol", ["\ufeff", "\u3000", "\xa0 ", "\u2028"])
+def test_ecma_whitespace_alone_is_blank(caller: Caller, symbol: str) -> None:
+    response = caller.request("POST", BATCH, compact({"marginMode": "CROSS", "symbols": [symbol]}))
+    assert response.json()["msg"] == "symbols[0]: must not be blank"
+    assert caller.read(symbol).json()["msg"] == "symbol: must not be blank"

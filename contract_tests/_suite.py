@@ -3,12 +3,15 @@
 The CI tests, the harness self-tests and the live mode all go through `run_suite`, so they
 test exactly the same thing. The run is schemathesis' own engine (what `schemathesis run`
 drives), fed with the configuration file next to this module; the JUnit report and the
-console report come from schemathesis' own CLI handlers.
+console report come from schemathesis' own CLI handlers. Besides schemathesis' checks, a
+run has two of ours: `forged_credentials_rejected` (`_forgery.py`) and `read_after_switch`
+(`_stateful.py`, read-after-write consistency, proven by the stateful phase).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,9 +29,16 @@ from schemathesis.generation import GenerationMode
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
 from kucoin_futures_auth import Credentials
+from kucoin_futures_mock import SYMBOLS
 
 from ._auth import GeneratedRequestSigner
 from ._forgery import forging_for  # also registers the forged_credentials_rejected check
+from ._stateful import (  # also registers the read_after_switch check
+    SWITCH_OPERATION,
+    Tally,
+    consistency_for,
+    stateful_symbols_from,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -53,7 +63,12 @@ class CheckFailure:
 
 @attrs.frozen
 class SuiteResult:
-    """What one run found. `passed` is schemathesis' own verdict plus our failure list."""
+    """What one run found. `passed` is schemathesis' own verdict plus our failure list.
+
+    `cases_by_phase` counts the test cases each phase sent (stateful: every step);
+    `stateful_pairs` is how many reads the stateful phase compared with the switch before
+    them (`read_after_switch`), `other_pairs` the same in the other phases.
+    """
 
     failures: tuple[CheckFailure, ...]
     errors: tuple[str, ...]
@@ -61,6 +76,9 @@ class SuiteResult:
     cases: int
     requests: int
     exit_code: int
+    cases_by_phase: dict[str, int] = attrs.field(factory=dict)
+    stateful_pairs: int = 0
+    other_pairs: int = 0
 
     @property
     def failed_checks(self) -> frozenset[str]:
@@ -71,7 +89,12 @@ class SuiteResult:
         return self.exit_code == 0 and not self.failures and not self.errors
 
     def summary(self) -> str:
-        lines = [f"{self.cases} test cases, {self.requests} requests, exit code {self.exit_code}"]
+        phases = ", ".join(f"{name} {count}" for name, count in self.cases_by_phase.items())
+        lines = [
+            f"{self.cases} test cases ({phases}), {self.requests} requests, "
+            f"{self.stateful_pairs} read-after-switch pairs compared in the stateful phase "
+            f"({self.other_pairs} in the others), exit code {self.exit_code}"
+        ]
         for failure in self.failures:
             lines.append(f"  failure {failure}")
             lines.extend(f"    {line}" for line in failure.message.splitlines()[:3])
@@ -99,6 +122,8 @@ def run_suite(
     base_url: str | None = None,
     positive_only: bool = False,
     symbols: Sequence[str] | None = None,
+    catalogue: Sequence[str] | None = None,
+    phases: Sequence[str] | None = None,
     junit_path: Path | None = None,
     console: bool = False,
     config_path: Path = CONFIG_PATH,
@@ -106,8 +131,11 @@ def run_suite(
     """Run openapi.yaml's contract against an ASGI `app` (in-process) or a `base_url`.
 
     Every request is signed for `credentials` (see `GeneratedRequestSigner`). `symbols`, when
-    given, replaces the symbols of every generated batch request with some of these (live
-    runs touch nothing else). `console` prints schemathesis' usual report on stdout.
+    given, replaces the symbols of every generated switch request with some of these (live
+    runs touch nothing else). `catalogue` is where the stateful phase's valid switches take
+    their symbols from (default: `symbols`, else the mock's catalogue), so that the reads
+    its links lead to read contracts that exist. `phases` runs only those phases (names as
+    in the configuration file). `console` prints schemathesis' usual report on stdout.
     """
     if (app is None) == (base_url is None):
         raise ValueError("run_suite needs exactly one of app (in-process) and base_url")
@@ -120,6 +148,8 @@ def run_suite(
         override.update(base_url=base_url)
     if positive_only:
         override.generation.update(modes=[GenerationMode.POSITIVE])
+    if phases is not None:
+        override.phases.update(phases=list(phases))
     schema = schemathesis.openapi.from_path(SPEC_PATH, config=config)
     if app is not None:
         schema.app = app
@@ -136,10 +166,17 @@ def run_suite(
     restriction = (
         _symbols_restricted_to(tuple(symbols)) if symbols is not None else contextlib.nullcontext()
     )
+    stateful = bool(schema.config.phases.stateful.enabled)
+    source = catalogue if catalogue is not None else symbols if symbols is not None else SYMBOLS
     for handler in handlers:
         handler.start(context)
     try:
-        with restriction, forging_for(credentials):
+        with (
+            restriction,
+            stateful_symbols_from(tuple(source)),
+            forging_for(credentials),
+            consistency_for(stateful=stateful) as tally,
+        ):
             for event in _event_stream(schema):
                 context.on_event(event)
                 collector.on_event(event)
@@ -148,7 +185,9 @@ def run_suite(
     finally:
         for handler in handlers:
             handler.shutdown(context)
-    return collector.result(cases=context.statistic.total_cases, exit_code=int(context.exit_code))
+    return collector.result(
+        cases=context.statistic.total_cases, exit_code=int(context.exit_code), tally=tally
+    )
 
 
 def _event_stream(schema: Any) -> Iterator[events.EngineEvent]:
@@ -167,7 +206,7 @@ def _event_stream(schema: Any) -> Iterator[events.EngineEvent]:
 
 @contextlib.contextmanager
 def _symbols_restricted_to(allowed: tuple[str, ...]) -> Iterator[None]:
-    """While active, every batch request names only symbols of `allowed`.
+    """While active, every switch request (single or batch) names only symbols of `allowed`.
 
     A `before_call` hook, because it is the one place every phase's requests pass through
     (the examples phase skips `map_case`), and the unauthenticated copies `ignored_auth`
@@ -179,10 +218,15 @@ def _symbols_restricted_to(allowed: tuple[str, ...]) -> Iterator[None]:
 
     def before_call(_context: Any, case: Any, _kwargs: dict[str, Any]) -> None:
         body = case.body
-        if case.operation.label == BATCH_OPERATION and isinstance(body, dict):
+        if not isinstance(body, dict):
+            return
+        if case.operation.label == BATCH_OPERATION:
             generated = body.get("symbols")
             if isinstance(generated, list):
                 body["symbols"] = pick_symbols(len(generated), allowed)
+        elif case.operation.label == SWITCH_OPERATION and body.get("symbol") not in allowed:
+            symbol = body.get("symbol")
+            body["symbol"] = pick_symbols(len(symbol) if isinstance(symbol, str) else 1, allowed)[0]
 
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
     try:
@@ -199,17 +243,24 @@ def pick_symbols(count: int, allowed: Sequence[str]) -> list[str]:
     return rotated[:size]
 
 
+# `after_run` failures of class-based checks are titled "Custom check failed: `<name>`".
+_AFTER_RUN_TITLE = re.compile(r"Custom check failed: `(\w+)`")
+
+
 @attrs.define
 class _Collector:
     failures: dict[tuple[str, str, str, str], CheckFailure] = attrs.Factory(dict)
     errors: list[str] = attrs.Factory(list)
     checks_run: set[str] = attrs.Factory(set)
+    cases_by_phase: dict[str, int] = attrs.Factory(dict)
     requests: int = 0
 
     def on_event(self, event: events.EngineEvent) -> None:
         if isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
             self.requests += len(recorder.interactions)
+            phase = event.phase.value
+            self.cases_by_phase[phase] = self.cases_by_phase.get(phase, 0) + len(recorder.cases)
             for nodes in recorder.checks.values():
                 for node in nodes:
                     self.checks_run.add(node.name)
@@ -219,7 +270,8 @@ class _Collector:
                         )
         elif isinstance(event, events.EngineFinished):
             for failure in event.failures:
-                self._add("after_run", failure, None, "after_run")
+                named = _AFTER_RUN_TITLE.fullmatch(failure.title)
+                self._add(named.group(1) if named else "after_run", failure, None, "after_run")
         elif isinstance(event, events.NonFatalError):
             self.errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
         elif isinstance(event, events.FatalError):
@@ -239,7 +291,7 @@ class _Collector:
             ),
         )
 
-    def result(self, *, cases: int, exit_code: int) -> SuiteResult:
+    def result(self, *, cases: int, exit_code: int, tally: Tally) -> SuiteResult:
         return SuiteResult(
             failures=tuple(self.failures.values()),
             errors=tuple(self.errors),
@@ -247,4 +299,7 @@ class _Collector:
             cases=cases,
             requests=self.requests,
             exit_code=exit_code,
+            cases_by_phase=dict(self.cases_by_phase),
+            stateful_pairs=tally.pairs,
+            other_pairs=len(tally.other_pairs),
         )

@@ -1,9 +1,12 @@
 """Self-tests of the harness: the CI run must fail against a mock that breaks the contract.
 
 Each variant below is the real mock with one deliberate bug, made here in test code (a
-permissive verifier, or ASGI middleware rewriting the mock's replies); the shipped mock has
-none of them. Each must be reported by the check that guards that part of the contract,
-while the unbroken mock passes the very same run (`in_process_run`).
+permissive verifier, ASGI middleware rewriting the mock's replies, or one of the mock's own
+faults); the shipped mock has none of them. Each must be reported by exactly the checks
+that guard that part of the contract, while the unbroken mock passes the whole run
+(`in_process_run`). Bugs of single replies are run through the phases that test single
+requests (examples, coverage, fuzzing); bugs that only show across calls, through the
+stateful phase alone.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from kucoin_futures_auth.verify import REQUIRED_HEADERS, VerificationFailure, Ve
 from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
 
 from ._mocks import fresh_mock
+from ._stateful import BATCH_OPERATION, READ_OPERATION
 from ._suite import SuiteResult, run_suite
+
+UNIT_PHASES = ("examples", "coverage", "fuzzing")
+BATCH_PATH = BATCH_OPERATION.partition(" ")[2]
+READ_PATH = READ_OPERATION.partition(" ")[2]
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]
@@ -34,14 +42,20 @@ MODES = ("ISOLATED", "CROSS")
 
 
 class RewriteReplies:
-    """ASGI middleware: lets the mock answer, then rewrites its JSON replies."""
+    """ASGI middleware: lets the mock answer, then rewrites its JSON replies (on `paths`
+    only, when given)."""
 
-    def __init__(self, app: ASGIApp, rewrite: ReplyRewrite) -> None:
+    def __init__(
+        self, app: ASGIApp, rewrite: ReplyRewrite, paths: frozenset[str] | None = None
+    ) -> None:
         self._app = app
         self._rewrite = rewrite
+        self._paths = paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            self._paths is not None and scope["path"] not in self._paths
+        ):
             await self._app(scope, receive, send)
             return
         body = await _read_request_body(receive)
@@ -160,7 +174,12 @@ def accept_invalid_margin_mode(request: Any, status: int, reply: Any) -> tuple[i
         and isinstance(request, dict)
         and request.get("marginMode", MODES[0]) not in MODES
     ):
-        return 200, {"code": "200000", "data": {"marginMode": {}, "errors": []}}
+        if "symbols" in request:  # the batch: nothing switched, nothing failed
+            return 200, {"code": "200000", "data": {"marginMode": {}, "errors": []}}
+        # The single switch: "switched", in a reply of the right shape.
+        symbol = request.get("symbol")
+        data = {"symbol": symbol if isinstance(symbol, str) else "XBTUSDTM", "marginMode": "CROSS"}
+        return 200, {"code": "200000", "data": data}
     return status, reply
 
 
@@ -234,25 +253,105 @@ VARIANTS = (
 )
 
 
+# ---- bugs that only show across calls (the stateful phase) --------------------------------
+
+
+def reads_ignore_switches(mock: MockKucoin) -> Any:
+    """The read answers every symbol's starting mode, whatever was switched since."""
+    starting = mock.modes()
+
+    def rewrite(request: Any, status: int, reply: Any) -> tuple[int, Any]:
+        data = _data(reply)
+        if data.get("symbol") in starting:
+            data["marginMode"] = starting[data["symbol"]]
+        return status, reply
+
+    return RewriteReplies(create_app(mock), rewrite, paths=frozenset({READ_PATH}))
+
+
+class StaleBatchReplies:
+    """The batch switches as it should, but its reply shows each mode as it was before."""
+
+    def __init__(self, mock: MockKucoin) -> None:
+        self._mock = mock
+        self._app = create_app(mock)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != BATCH_PATH:
+            await self._app(scope, receive, send)
+            return
+        before = self._mock.modes()
+
+        def rewrite(request: Any, status: int, reply: Any) -> tuple[int, Any]:
+            modes = _data(reply).get("marginMode")
+            if isinstance(modes, dict):
+                for symbol in modes:
+                    modes[symbol] = before.get(symbol, modes[symbol])
+            return status, reply
+
+        await RewriteReplies(self._app, rewrite)(scope, receive, send)
+
+
+def every_switch_lost(mock: MockKucoin) -> Any:
+    mock.inject("lost_switch")
+    return create_app(mock)
+
+
+STATEFUL_VARIANTS = (
+    BrokenMock("read ignores switches", reads_ignore_switches, caught_by=("read_after_switch",)),
+    BrokenMock(
+        "batch reply disagrees with the state", StaleBatchReplies, caught_by=("read_after_switch",)
+    ),
+    BrokenMock("lost_switch fault", every_switch_lost, caught_by=("read_after_switch",)),
+)
+
+
 @pytest.mark.parametrize("variant", VARIANTS, ids=str)
 def test_breakage_is_detected_by_its_check(
     variant: BrokenMock, in_process_run: SuiteResult
 ) -> None:
     assert in_process_run.passed, "the unbroken mock must pass the same run"
-    result = run_suite(DEMO_CREDENTIALS, app=variant.build(fresh_mock()))
+    result = run_suite(DEMO_CREDENTIALS, app=variant.build(fresh_mock()), phases=UNIT_PHASES)
     assert not result.passed
     assert result.failed_checks == frozenset(variant.caught_by), result.summary()
     assert not result.errors, result.summary()
 
 
+@pytest.mark.parametrize("variant", STATEFUL_VARIANTS, ids=str)
+def test_inconsistency_across_calls_fails_the_stateful_phase(
+    variant: BrokenMock, in_process_run: SuiteResult
+) -> None:
+    assert in_process_run.passed, "the unbroken mock must pass the same run"
+    assert in_process_run.stateful_pairs >= 20, in_process_run.summary()
+    result = run_suite(DEMO_CREDENTIALS, app=variant.build(fresh_mock()), phases=["stateful"])
+    assert result.failed_checks == frozenset(variant.caught_by), result.summary()
+    assert {failure.phase for failure in result.failures} == {"stateful"}
+    assert all(failure.operation == READ_OPERATION for failure in result.failures)
+    assert not result.errors, result.summary()
+    # Found by comparing reads with switches, not by running out of pairs.
+    assert result.stateful_pairs >= 1, result.summary()
+
+
+def test_the_unbroken_mock_passes_the_stateful_phase_alone() -> None:
+    result = run_suite(DEMO_CREDENTIALS, app=create_app(fresh_mock()), phases=["stateful"])
+    assert result.passed, result.summary()
+    assert result.stateful_pairs >= 20
+    assert set(result.cases_by_phase) == {"stateful"}
+
+
 def test_replies_without_rate_limit_headers_are_detected() -> None:
-    result = run_suite(DEMO_CREDENTIALS, app=DropRateLimitHeaders(create_app(fresh_mock())))
+    app = DropRateLimitHeaders(create_app(fresh_mock()))
+    result = run_suite(DEMO_CREDENTIALS, app=app, phases=UNIT_PHASES)
     assert result.failed_checks == {"response_headers_conformance"}, result.summary()
 
 
 def test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s() -> None:
     # The other side of the harness: if our signing broke, every valid request would get a
-    # 401. positive_data_acceptance accepts only 200, so the run fails.
+    # 401. positive_data_acceptance accepts only 200, so the run fails; and no read of the
+    # stateful phase is ever compared, so read_after_switch reports too few pairs.
     wrong = Credentials(DEMO_CREDENTIALS.key, "not-the-secret", DEMO_CREDENTIALS.passphrase)
     result = run_suite(wrong, app=create_app(fresh_mock()))
-    assert result.failed_checks == {"positive_data_acceptance"}, result.summary()
+    assert result.failed_checks == {"positive_data_acceptance", "read_after_switch"}, (
+        result.summary()
+    )
+    assert result.stateful_pairs == 0

@@ -22,25 +22,40 @@ CONFIGURED_CHECKS = frozenset(
         "missing_required_header",
         "ignored_auth",
         "forged_credentials_rejected",
+        "read_after_switch",
     }
 )
-OPERATIONS = frozenset({"POST /api/v2/position/batchChangeMarginMode", "GET /api/v1/timestamp"})
+OPERATIONS = frozenset(
+    {
+        "POST /api/v2/position/batchChangeMarginMode",
+        "POST /api/v2/position/changeMarginMode",
+        "GET /api/v2/position/getMarginMode",
+        "GET /api/v1/timestamp",
+    }
+)
+# What the report names the stateful phase's scenarios after.
+STATEFUL_LABEL = "Stateful tests"
+MIN_PAIRS = 20  # [checks.read_after_switch] min_pairs
 
 
 def test_mock_honours_the_contract_in_process(in_process_run: SuiteResult) -> None:
     assert in_process_run.passed, in_process_run.summary()
     # Exactly the configured checks ran: none silently skipped, none extra.
     assert in_process_run.checks_run == CONFIGURED_CHECKS
-    assert in_process_run.cases >= 100
+    assert set(in_process_run.cases_by_phase) == {"examples", "coverage", "fuzzing", "stateful"}
+    assert in_process_run.cases >= 300
+    assert in_process_run.stateful_pairs >= MIN_PAIRS
 
 
-def test_junit_report_covers_both_operations(in_process_run: SuiteResult) -> None:
+def test_junit_report_covers_every_operation_and_the_stateful_phase(
+    in_process_run: SuiteResult,
+) -> None:
     path = configured_junit_path(load_config())
     assert path is not None
     # The report this run just wrote, not untrusted input.
     report = ElementTree.parse(path).getroot()  # noqa: S314
     cases = list(report.iter("testcase"))
-    assert {case.get("name") for case in cases} == OPERATIONS
+    assert {case.get("name") for case in cases} == OPERATIONS | {STATEFUL_LABEL}
     assert report.get("failures") == "0"
     assert report.get("errors") == "0"
 
@@ -50,3 +65,4 @@ def test_mock_honours_the_contract_over_http_loopback() -> None:
         result = run_suite(running.credentials, base_url=running.base_url)
     assert result.passed, result.summary()
     assert result.checks_run == CONFIGURED_CHECKS
+    assert result.stateful_pairs >= MIN_PAIRS

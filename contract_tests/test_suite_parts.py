@@ -35,13 +35,16 @@ def test_configuration_file_bounds_and_fixes_the_run() -> None:
     project = config.projects.get_default()
     generation = project.generation
     assert set(generation.modes) == {GenerationMode.POSITIVE, GenerationMode.NEGATIVE}
-    assert generation.max_examples == 100
+    assert generation.max_examples == 30
     assert generation.deterministic is True
     assert generation.database == "none"
     phases = project.phases
     assert phases.examples.enabled
     assert phases.coverage.enabled
     assert phases.fuzzing.enabled
+    assert phases.stateful.enabled
+    assert phases.stateful.max_steps == 10
+    assert phases.stateful.generation.max_examples == 30
     assert configured_junit_path(config) == PROJECT_ROOT / "build" / "contract-junit.xml"
 
 
@@ -53,6 +56,7 @@ def test_configuration_file_enables_exactly_the_contract_checks() -> None:
     assert checks.positive_data_acceptance.expected_statuses == ["200"]
     assert checks.negative_data_rejection.expected_statuses == ["400", "401", "429"]
     assert checks.missing_required_header.expected_statuses == ["401"]
+    assert checks.custom_kwargs["read_after_switch"] == {"min_pairs": 20}
 
 
 def _prepared(body: bytes | None, headers: dict[str, str]) -> requests.PreparedRequest:

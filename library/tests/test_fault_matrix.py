@@ -30,6 +30,7 @@ from kucoin_futures import (
     TransportError,
     aset_margin_mode,
     futures_client,
+    get_margin_mode,
     set_margin_mode,
 )
 from kucoin_futures_mock import Fault, MockKucoin, RunningMock, serve_in_thread
@@ -234,7 +235,20 @@ def test_business_error_is_typed_and_not_retried(
     assert mock.mode_of("XBTUSDTM") == "CROSS"
 
 
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_lost_switch_passes_for_a_success_until_read_back(
+    running: RunningMock, mock: MockKucoin, asynchronous: bool
+) -> None:
+    # What the switch reply says is all a client sees: only a read-back can tell.
+    mock.inject("lost_switch", count=1)
+    attempts = Attempts()
+    assert switch(running, attempts, asynchronous=asynchronous).all_switched
+    assert mock.mode_of("XBTUSDTM") == "CROSS"
+    with futures_client(running.credentials, base_url=running.base_url) as client:
+        assert get_margin_mode(client, "XBTUSDTM") == "CROSS"
+
+
 def test_every_fault_kind_is_covered() -> None:
     covered = set(ONCE) | {fault for fault, _params, _error in PERSISTENT}
-    covered |= {"clock_skew", "business_error"}
+    covered |= {"clock_skew", "business_error", "lost_switch"}
     assert covered == {str(kind) for kind in Fault}

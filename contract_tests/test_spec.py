@@ -226,6 +226,13 @@ def test_generated_code_matches_the_spec_and_a_one_character_edit_is_caught(
     assert result.returncode != 0
     assert "differs from what openapi.yaml generates" in result.stderr
 
+    table = tmp_path / "_operations.json"
+    original = (ROOT / "library" / "kucoin_futures" / "_operations.json").read_text()
+    table.write_text(original.replace('"weight": 2', '"weight": 3', 1))
+    result = make("check-generated", f"OPERATIONS_FILE={table}")
+    assert result.returncode != 0
+    assert "differs from what openapi.yaml generates" in result.stderr
+
 
 def test_the_wheel_carries_the_spec_and_type_markers(tmp_path: Path) -> None:
     subprocess.run(
@@ -247,10 +254,109 @@ def test_the_wheel_carries_the_spec_and_type_markers(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for package in ("kucoin_futures_client", "kucoin_futures_auth", "kucoin_futures_mock"):
+    packages = (
+        "kucoin_futures_client",
+        "kucoin_futures_auth",
+        "kucoin_futures",
+        "kucoin_futures_mock",
+    )
+    for package in packages:
         assert f"{package}/py.typed" in names
+    assert "kucoin_futures/_operations.json" in names
     spec_in_wheel = zipfile.ZipFile(wheel).read("kucoin_futures_mock/openapi.yaml")
     assert spec_in_wheel == SPEC_PATH.read_bytes()
     assert not any(
         n.startswith(("contract_tests/", "benchmarks/")) or "/tests/" in n for n in names
     )
+    # No test-only module in the runtime wheel: nothing imports requests or schemathesis.
+    modules = [n for n in names if n.endswith(".py")]
+    for name in modules:
+        text = zipfile.ZipFile(wheel).read(name).decode()
+        assert "import requests" not in text and "import schemathesis" not in text, name
+    assert "library/derive_operations.py" not in names and "derive_operations.py" not in names
+
+
+# --- the spec, not the code, knows the operations ------------------------------------------
+
+RUNTIME_PACKAGES = (
+    ROOT / "library" / "kucoin_futures",
+    ROOT / "auth_plugin" / "kucoin_futures_auth",
+)
+
+
+def test_no_string_in_the_runtime_packages_names_an_operation_path() -> None:
+    import ast
+
+    paths = {path for path, _method, _op in OPERATIONS}
+    found = []
+    for package in RUNTIME_PACKAGES:
+        for module in package.glob("*.py"):
+            for node in ast.walk(ast.parse(module.read_text(), str(module))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    found += [(module.name, p) for p in paths if p in node.value]
+    assert found == []
+
+
+def test_the_operations_table_is_what_the_spec_says() -> None:
+    from kucoin_futures._operations import OPERATIONS as TABLE
+    from kucoin_futures._operations import find_operation
+
+    assert {(op.method, op.path) for op in TABLE} == {
+        (method.upper(), path) for path, method, _op in OPERATIONS
+    }
+    for path, method, op in OPERATIONS:
+        entry = find_operation(method.upper(), path)
+        assert entry is not None
+        assert entry.signed == (op.get("security", SPEC["security"]) != [])
+        assert (entry.pool, entry.weight) == (
+            op["x-rate-limit"]["pool"],
+            op["x-rate-limit"]["weight"],
+        )
+
+
+def test_the_library_batch_limit_is_the_spec_s_max_items() -> None:
+    from kucoin_futures import BATCH_MAX_SYMBOLS
+
+    schema = SPEC["components"]["schemas"]["BatchChangeMarginModeRequest"]
+    assert schema["properties"]["symbols"]["maxItems"] == BATCH_MAX_SYMBOLS
+
+
+# --- the margin-mode family ----------------------------------------------------------------
+
+
+def operation(operation_id: str) -> dict[str, Any]:
+    (found,) = [op for _path, _method, op in OPERATIONS if op["operationId"] == operation_id]
+    return found
+
+
+def test_the_family_shares_pool_weight_and_permission() -> None:
+    for operation_id in ("batchChangeMarginMode", "changeMarginMode", "getMarginMode"):
+        op = operation(operation_id)
+        assert op["x-rate-limit"] == {"pool": "Futures", "weight": 2}
+        assert op["x-api-permission"] == "Futures"
+        assert set(op["responses"]) == {"200", "400", "401", "429", "500", "503"}
+        assert "**Choice:**" in op["description"]
+
+
+def test_each_switch_links_to_the_read() -> None:
+    single = operation("changeMarginMode")["responses"]["200"]["links"]
+    batch = operation("batchChangeMarginMode")["responses"]["200"]["links"]
+    assert [(link["operationId"], link["parameters"]) for link in single.values()] == [
+        ("getMarginMode", {"symbol": "$response.body#/data/symbol"})
+    ]
+    assert [(link["operationId"], link["parameters"]) for link in batch.values()] == [
+        ("getMarginMode", {"symbol": "$request.body#/symbols/0"})
+    ]
+
+
+def test_a_read_reply_with_a_future_mode_stays_valid() -> None:
+    validator = schema_validator({"$ref": "#/components/schemas/GetMarginModeResponse"})
+    validator.validate(
+        {"code": "200000", "data": {"symbol": "XBTUSDTM", "marginMode": "PORTFOLIO"}}
+    )
+    assert not validator.is_valid({"code": "200000", "data": {"symbol": "XBTUSDTM"}})
+
+
+def test_gateway_errors_with_http_400_are_documented() -> None:
+    examples = SPEC["components"]["responses"]["ParameterError"]["content"]["application/json"]
+    assert "400001" in {e["value"]["code"] for e in examples["examples"].values()}

@@ -30,19 +30,24 @@ from kucoin_futures import (
     RetryPolicy,
     ServerError,
     TransportError,
+    apply_margin_modes,
     futures_client,
+    get_margin_mode,
+    get_margin_modes,
 )
 from kucoin_futures_client import Client
-from kucoin_futures_client.api.positions import batch_change_margin_mode
+from kucoin_futures_client.api.positions import batch_change_margin_mode, change_margin_mode
 from kucoin_futures_client.models import (
     BatchChangeMarginModeRequest,
     BatchChangeMarginModeResponse,
+    ChangeMarginModeRequest,
+    ChangeMarginModeResponse,
     MarginMode,
 )
 from kucoin_futures_mock import DEMO_CREDENTIALS, Account, Fault, MockKucoin, serve_in_thread
 
 from ._request_contract import RequestContract, RequestRecorder
-from .operations import BATCH_PATH
+from .operations import BATCH_PATH, READ_PATH, SWITCH_PATH
 from .operations import SERVER_TIME_PATH as TIMESTAMP_PATH
 
 CONTRACT = RequestContract.load()
@@ -306,6 +311,8 @@ FAULT_CASES = (
     FaultCase(Fault.TRUNCATED, {}, (InvalidReplyError,), None, 200),
     FaultCase(Fault.BURST_429, {"reset_ms": 1500}, (RateLimitError,), "429000", 429),
     FaultCase(Fault.BUSINESS_ERROR, {"code": "300000"}, (InvalidParameterError,), "300000", 200),
+    # Replies as a success: only a read-back tells (see the CLI's --verify).
+    FaultCase(Fault.LOST_SWITCH, {}, ()),
 )
 
 
@@ -438,3 +445,51 @@ def test_the_validator_rejects_what_the_spec_does_not_allow(
 ) -> None:
     problems = CONTRACT.violations(request_)
     assert any(complaint in problem for problem in problems), problems
+
+
+# ---- the margin-mode family: read and single switch -----------------------------------
+
+
+def test_reads_send_the_documented_query_signed_over_path_and_query(wire: Wire) -> None:
+    wire.mock.set_mode("ETHUSDTM", "ISOLATED")
+    with wire.client() as client:
+        assert get_margin_mode(client, "ETHUSDTM") is MarginMode.ISOLATED
+        readout = get_margin_modes(client, ["XBTUSDTM", "NOPEUSDTM"])
+    assert readout.modes == {"XBTUSDTM": MarginMode.CROSS}
+    assert readout.failed["NOPEUSDTM"].code == "200003"  # type: ignore[attr-defined]
+    sent = wire.sent()  # each checked against openapi.yaml: query, headers, no body
+    assert [(r.method, r.url.path, r.url.params["symbol"]) for r in sent] == [
+        ("GET", READ_PATH, "ETHUSDTM"),
+        ("GET", READ_PATH, "XBTUSDTM"),
+        ("GET", READ_PATH, "NOPEUSDTM"),
+    ]
+    assert all(r.content == b"" for r in sent)
+
+
+def test_the_generated_single_switch_is_signed_mapped_and_documented(wire: Wire) -> None:
+    wire.mock.set_busy("XBTUSDTM")
+    with wire.client() as client:
+        body = ChangeMarginModeRequest(symbol="ETHUSDTM", margin_mode=MarginMode.ISOLATED)
+        reply = change_margin_mode.sync(client=client, body=body)
+        assert isinstance(reply, ChangeMarginModeResponse)
+        assert (reply.data.symbol, reply.data.margin_mode) == ("ETHUSDTM", "ISOLATED")
+        busy = ChangeMarginModeRequest(symbol="XBTUSDTM", margin_mode=MarginMode.ISOLATED)
+        with pytest.raises(KucoinAPIError) as info:
+            change_margin_mode.sync(client=client, body=busy)
+    assert (info.value.code, info.value.status) == ("50002", 200)
+    assert wire.mock.mode_of("ETHUSDTM") == "ISOLATED"
+    first, second = wire.sent()
+    assert first.content == b'{"symbol":"ETHUSDTM","marginMode":"ISOLATED"}'
+    assert (second.method, second.url.path) == ("POST", SWITCH_PATH)
+
+
+def test_apply_sends_reads_then_one_batch_then_read_backs(wire: Wire) -> None:
+    with wire.client() as client:
+        report = apply_margin_modes(client, {"ETHUSDTM": "ISOLATED", "SOLUSDTM": "CROSS"})
+    assert report.all_as_asked
+    assert [(r.method, r.url.path) for r in wire.sent()] == [
+        ("GET", READ_PATH),
+        ("GET", READ_PATH),
+        ("POST", BATCH_PATH),
+        ("GET", READ_PATH),
+    ]

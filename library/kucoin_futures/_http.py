@@ -269,18 +269,9 @@ class KucoinHTTPClient(httpx.Client):
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
+        """One send: the response of a success, or the error it stands for."""
         if operation is not None:
             self.pacer.sending(operation.pool)
-        return self._send_and_read(request, stream, auth, follow_redirects, operation)
-
-    def _send_and_read(
-        self,
-        request: httpx.Request,
-        stream: bool,
-        auth: AuthTypes | UseClientDefault | None,
-        follow_redirects: bool | UseClientDefault,
-        operation: Operation | None,
-    ) -> httpx.Response | KucoinError:
         try:
             response = super().send(
                 request, stream=stream, auth=auth, follow_redirects=follow_redirects
@@ -401,18 +392,9 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
+        """One send: the response of a success, or the error it stands for."""
         if operation is not None:
             self.pacer.sending(operation.pool)
-        return await self._send_and_read(request, stream, auth, follow_redirects, operation)
-
-    async def _send_and_read(
-        self,
-        request: httpx.Request,
-        stream: bool,
-        auth: AuthTypes | UseClientDefault | None,
-        follow_redirects: bool | UseClientDefault,
-        operation: Operation | None,
-    ) -> httpx.Response | KucoinError:
         try:
             response = await super().send(
                 request, stream=stream, auth=auth, follow_redirects=follow_redirects

@@ -53,7 +53,7 @@ def is_retryable(error: KucoinError) -> bool:
     return False
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RetryPolicy:
     """Bounded retries: at most `max_attempts` sends, and no retry that would start later
     than `max_elapsed_s` seconds after the first send (each send is itself bounded by the

@@ -6,6 +6,7 @@ import pytest
 
 from kucoin_futures_mock import DEMO_CREDENTIALS, create_app
 
+from ._background import RUNS
 from ._mocks import fresh_mock
 from ._suite import SuiteResult, configured_junit_path, load_config, run_suite
 
@@ -22,3 +23,23 @@ def in_process_run() -> SuiteResult:
         app=create_app(fresh_mock()),
         junit_path=configured_junit_path(load_config()),
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Hand the self-tests' independent runs to a worker process as soon as they are known.
+
+    A test module opts in with `background_run_name(item)` and a picklable `unit_run`.
+    """
+    by_module: dict[object, list[str]] = {}
+    for item in session.items:
+        module = getattr(item, "module", None)
+        namer = getattr(module, "background_run_name", None)
+        name = namer(item) if namer is not None else None
+        if name is not None:
+            by_module.setdefault(module, []).append(name)
+    for module, names in by_module.items():
+        RUNS.start(module.unit_run, names)  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    RUNS.shutdown()

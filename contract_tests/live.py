@@ -6,21 +6,34 @@ requests are sent (plus unauthenticated copies that must be refused), so every a
 request really switches margin modes: KUCOIN_CONTRACT_SYMBOLS (comma-separated) names the only
 symbols the run may touch, and is required for any server that is not on this machine.
 
-Exit status: 0 the server honours the contract, 1 it does not, 2 the run could not start.
+Before the run, it reads the margin mode of every listed symbol (and does not start if one
+cannot be read); after it, it switches each listed symbol back to that mode and reads it
+again to check, and names every symbol it could not restore.
+
+Exit status: 0 the server honours the contract, 1 it does not, 2 the run could not start,
+3 some listed symbol could not be restored to its mode from before the run (whatever the
+verdict: those modes need a human).
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+import requests
 
 from kucoin_futures_auth import ConfigurationError, Credentials
 
+from ._auth import KucoinRequestsAuth
+from ._stateful import READ_OPERATION, SWITCH_OPERATION
 from ._suite import PROJECT_ROOT, run_suite
 
 SYMBOLS_VARIABLE = "KUCOIN_CONTRACT_SYMBOLS"
@@ -29,12 +42,20 @@ DEFAULT_JUNIT_PATH = PROJECT_ROOT / "build" / "contract-live-junit.xml"
 EXIT_PASSED = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_NOT_RESTORED = 3
+
+READ_PATH = READ_OPERATION.partition(" ")[2]
+SWITCH_PATH = SWITCH_OPERATION.partition(" ")[2]
+_TIMEOUT_S = 10.0
+_ATTEMPTS = 3
+_MAX_WAIT_S = 30.0
 
 _WARNING = """\
 WARNING: this run CHANGES MARGIN MODES on the account of KUCOIN_API_KEY at {url}.
-  It sends valid, signed batchChangeMarginMode requests, switching {symbols}
-  between ISOLATED and CROSS, and leaves each in whatever mode the last request set.
-  Use a dedicated sub-account without open orders or positions."""
+  It sends valid, signed margin-mode switches (single and batch), switching {symbols}
+  between ISOLATED and CROSS; at the end it switches each listed symbol back to the
+  mode it had before the run. Use a dedicated sub-account without open orders or
+  positions."""
 
 
 class UsageError(Exception):
@@ -60,23 +81,119 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     touched = ", ".join(symbols) if symbols else "whatever symbols are generated"
     print(_WARNING.format(url=base_url, symbols=touched), file=sys.stderr, flush=True)
-    result = run_suite(
-        credentials,
-        base_url=base_url,
-        positive_only=True,
-        symbols=symbols or None,
-        junit_path=args.junit,
-        console=True,
-    )
+    modes = ModeClient(base_url, credentials)
+    before: dict[str, str] = {}
+    for symbol in symbols:
+        mode, problem = modes.read(symbol)
+        if mode is None:
+            print(
+                f"contract_tests.live: cannot read the margin mode of {symbol} before the run "
+                f"({problem}); nothing was switched",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        before[symbol] = mode
+    if before:
+        listed = ", ".join(f"{symbol} {mode}" for symbol, mode in before.items())
+        print(f"modes before the run: {listed}", file=sys.stderr, flush=True)
+    try:
+        result = run_suite(
+            credentials,
+            base_url=base_url,
+            positive_only=True,
+            symbols=symbols or None,
+            junit_path=args.junit,
+            console=True,
+        )
+    finally:
+        not_restored = restore(modes, before)
     verdict = "passed" if result.passed else "FAILED"
     print(
         f"contract suite {verdict} against {base_url}: {result.cases} test cases, "
-        f"{result.requests} requests; JUnit report: {args.junit}",
+        f"{result.requests} requests, {result.stateful_pairs} read-after-switch pairs "
+        f"compared; JUnit report: {args.junit}",
         flush=True,
     )
     for error in result.errors:
         print(f"error: {error}", file=sys.stderr)
+    if before and not not_restored:
+        print(f"restored the modes of {', '.join(before)}", flush=True)
+    for symbol, problem in not_restored.items():
+        print(
+            f"NOT RESTORED: {symbol} should be {before[symbol]} ({problem})",
+            file=sys.stderr,
+            flush=True,
+        )
+    if not_restored:
+        return EXIT_NOT_RESTORED
     return EXIT_PASSED if result.passed else EXIT_FAILED
+
+
+class ModeClient:
+    """Signed reads and single switches of margin modes, outside schemathesis.
+
+    A 429 is waited out (`gw-ratelimit-reset`, at most 30 s) and retried; anything else
+    that is not `200000` is a problem, reported as text.
+    """
+
+    def __init__(self, base_url: str, credentials: Credentials) -> None:
+        self._base_url = base_url
+        self._auth = KucoinRequestsAuth(credentials)
+
+    def read(self, symbol: str) -> tuple[str | None, str]:
+        return self._call("GET", READ_PATH, params={"symbol": symbol})
+
+    def switch(self, symbol: str, mode: str) -> tuple[str | None, str]:
+        body = json.dumps({"symbol": symbol, "marginMode": mode}, separators=(",", ":"))
+        return self._call("POST", SWITCH_PATH, data=body)
+
+    def _call(self, method: str, path: str, **options: Any) -> tuple[str | None, str]:
+        problem = "no attempt"
+        for _ in range(_ATTEMPTS):
+            try:
+                response = requests.request(
+                    method,
+                    self._base_url + path,
+                    auth=self._auth,
+                    headers={"Content-Type": "application/json"},
+                    timeout=_TIMEOUT_S,
+                    allow_redirects=False,
+                    **options,
+                )
+            except requests.RequestException as exc:
+                problem = f"{type(exc).__name__}"
+                continue
+            if response.status_code == 429:
+                reset_ms = response.headers.get("gw-ratelimit-reset", "1000")
+                wait_s = int(reset_ms) / 1000 if reset_ms.isdigit() else 1.0
+                time.sleep(min(wait_s, _MAX_WAIT_S))
+                problem = "HTTP 429"
+                continue
+            try:
+                reply = response.json()
+            except ValueError:
+                return None, f"HTTP {response.status_code}, not JSON"
+            code = reply.get("code") if isinstance(reply, dict) else None
+            data = reply.get("data") if isinstance(reply, dict) else None
+            mode = data.get("marginMode") if isinstance(data, dict) else None
+            if response.status_code == 200 and code == "200000" and isinstance(mode, str):
+                return mode, ""
+            return None, f"HTTP {response.status_code} code {code}"
+        return None, problem
+
+
+def restore(modes: ModeClient, before: Mapping[str, str]) -> dict[str, str]:
+    """Switch each symbol back to its mode in `before`; symbol -> problem, for failures."""
+    not_restored: dict[str, str] = {}
+    for symbol, wanted in before.items():
+        now, problem = modes.read(symbol)
+        if now != wanted:
+            _, problem = modes.switch(symbol, wanted)
+            now, read_problem = modes.read(symbol)
+            problem = problem or read_problem
+        if now != wanted:
+            not_restored[symbol] = problem or f"it is {now}"
+    return not_restored
 
 
 def parse_symbols(value: str) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from kucoin_futures_auth import Credentials
 from kucoin_futures_auth.verify import REQUIRED_HEADERS, VerificationFailure, Verified
 from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
 
+from ._background import RUNS
 from ._mocks import fresh_mock
 from ._stateful import BATCH_OPERATION, READ_OPERATION
 from ._suite import SuiteResult, run_suite
@@ -306,15 +307,36 @@ STATEFUL_VARIANTS = (
 )
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=str)
-def test_breakage_is_detected_by_its_check(
-    variant: BrokenMock, in_process_run: SuiteResult
-) -> None:
-    assert in_process_run.passed, "the unbroken mock must pass the same run"
-    result = run_suite(DEMO_CREDENTIALS, app=variant.build(fresh_mock()), phases=UNIT_PHASES)
-    assert not result.passed
-    assert result.failed_checks == frozenset(variant.caught_by), result.summary()
-    assert not result.errors, result.summary()
+WRONG_SECRET = Credentials(DEMO_CREDENTIALS.key, "not-the-secret", DEMO_CREDENTIALS.passphrase)
+NO_RATE_LIMIT_HEADERS = "no rate-limit headers"
+WRONG_SIGNING = "signed with the wrong secret"
+
+
+def unit_run(name: str) -> SuiteResult:
+    """The single-request phases against one named variant (picklable: runs in a worker)."""
+    by_name = {variant.name: variant for variant in VARIANTS}
+    if name == NO_RATE_LIMIT_HEADERS:
+        app, credentials = DropRateLimitHeaders(create_app(fresh_mock())), DEMO_CREDENTIALS
+    elif name == WRONG_SIGNING:
+        app, credentials = create_app(fresh_mock()), WRONG_SECRET
+    else:
+        app, credentials = by_name[name].build(fresh_mock()), DEMO_CREDENTIALS
+    return run_suite(credentials, app=app, phases=UNIT_PHASES)
+
+
+def background_run_name(item: pytest.Item) -> str | None:
+    """The `unit_run` a collected test of this module waits for (conftest starts them)."""
+    name = getattr(item, "originalname", "")
+    if name == "test_breakage_is_detected_by_its_check":
+        variant = item.callspec.params["variant"]  # type: ignore[attr-defined]
+        return str(variant.name)
+    return {
+        "test_replies_without_rate_limit_headers_are_detected": NO_RATE_LIMIT_HEADERS,
+        "test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s": WRONG_SIGNING,
+    }.get(name)
+
+
+# The stateful runs come first: they run here while the worker does the unit runs.
 
 
 @pytest.mark.parametrize("variant", STATEFUL_VARIANTS, ids=str)
@@ -332,26 +354,24 @@ def test_inconsistency_across_calls_fails_the_stateful_phase(
     assert result.stateful_pairs >= 1, result.summary()
 
 
-def test_the_unbroken_mock_passes_the_stateful_phase_alone() -> None:
-    result = run_suite(DEMO_CREDENTIALS, app=create_app(fresh_mock()), phases=["stateful"])
-    assert result.passed, result.summary()
-    assert result.stateful_pairs >= 20
-    assert set(result.cases_by_phase) == {"stateful"}
+@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+def test_breakage_is_detected_by_its_check(
+    variant: BrokenMock, in_process_run: SuiteResult
+) -> None:
+    assert in_process_run.passed, "the unbroken mock must pass the same run"
+    result = RUNS.result(unit_run, variant.name)
+    assert not result.passed
+    assert result.failed_checks == frozenset(variant.caught_by), result.summary()
+    assert not result.errors, result.summary()
 
 
 def test_replies_without_rate_limit_headers_are_detected() -> None:
-    app = DropRateLimitHeaders(create_app(fresh_mock()))
-    result = run_suite(DEMO_CREDENTIALS, app=app, phases=UNIT_PHASES)
+    result = RUNS.result(unit_run, NO_RATE_LIMIT_HEADERS)
     assert result.failed_checks == {"response_headers_conformance"}, result.summary()
 
 
 def test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s() -> None:
     # The other side of the harness: if our signing broke, every valid request would get a
-    # 401. positive_data_acceptance accepts only 200, so the run fails; and no read of the
-    # stateful phase is ever compared, so read_after_switch reports too few pairs.
-    wrong = Credentials(DEMO_CREDENTIALS.key, "not-the-secret", DEMO_CREDENTIALS.passphrase)
-    result = run_suite(wrong, app=create_app(fresh_mock()))
-    assert result.failed_checks == {"positive_data_acceptance", "read_after_switch"}, (
-        result.summary()
-    )
-    assert result.stateful_pairs == 0
+    # 401. positive_data_acceptance accepts only 200, so the run fails.
+    result = RUNS.result(unit_run, WRONG_SIGNING)
+    assert result.failed_checks == {"positive_data_acceptance"}, result.summary()

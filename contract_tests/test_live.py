@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -62,6 +63,7 @@ def test_live_run_passes_and_switches_only_the_listed_symbols(
     junit = tmp_path / "live-junit.xml"
     spy = BodySpy()
     mock = MockKucoin(quota=RUN_QUOTA)
+    mock.set_mode("SOLUSDTM", "ISOLATED")
     with serve_in_thread(mock, verify=spy) as running:
         env = environment(running.credentials, KUCOIN_CONTRACT_SYMBOLS=" SOLUSDTM,ADAUSDTM,")
         status = live.main(["--base-url", running.base_url, "--junit", str(junit)], environ=env)
@@ -73,12 +75,58 @@ def test_live_run_passes_and_switches_only_the_listed_symbols(
     assert running.credentials.secret not in out.out + out.err
     report = ElementTree.parse(junit).getroot()  # noqa: S314 - written by this run
     assert report.get("failures") == "0"
-    assert int(report.get("tests", "0")) == 2
-    # Valid, signed requests only (positive mode), and none names a symbol not listed.
-    requested = [json.loads(body)["symbols"] for body in spy.accepted]
-    assert requested
-    assert {symbol for symbols in requested for symbol in symbols} <= set(LISTED)
+    assert int(report.get("tests", "0")) == 5  # 4 operations and the stateful phase
+    # Valid, signed requests only (positive mode), and no switch names a symbol not listed.
+    switches = [json.loads(body) for body in spy.accepted if body]
+    named = [s for body in switches for s in body.get("symbols", [body.get("symbol")])]
+    assert {"symbols" in body for body in switches} == {True, False}, "batch and single"
+    assert named
+    assert set(named) <= set(LISTED)
     assert all(mock.mode_of(s) == "CROSS" for s in SYMBOLS if s not in LISTED)
+    # The listed symbols are back where they were, and the run says so.
+    assert (mock.mode_of("SOLUSDTM"), mock.mode_of("ADAUSDTM")) == ("ISOLATED", "CROSS")
+    assert "modes before the run: SOLUSDTM ISOLATED, ADAUSDTM CROSS" in out.err
+    assert "restored the modes of SOLUSDTM, ADAUSDTM" in out.out
+    assert "read-after-switch pairs" in out.out
+
+
+def test_live_run_names_the_symbols_it_could_not_restore_and_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mock = MockKucoin(quota=RUN_QUOTA)
+    real_run = live.run_suite
+
+    def run_then_open_a_position(*args: Any, **kwargs: Any) -> Any:
+        result = real_run(*args, **kwargs)
+        mock.set_mode("SOLUSDTM", "ISOLATED")  # left switched, and now it cannot go back
+        mock.set_busy("SOLUSDTM")
+        return result
+
+    monkeypatch.setattr(live, "run_suite", run_then_open_a_position)
+    with serve_in_thread(mock) as running:
+        env = environment(running.credentials, KUCOIN_CONTRACT_SYMBOLS="SOLUSDTM,ADAUSDTM")
+        junit = tmp_path / "live-junit.xml"
+        status = live.main(["--base-url", running.base_url, "--junit", str(junit)], environ=env)
+    out = capsys.readouterr()
+    assert status == live.EXIT_NOT_RESTORED, out.out + out.err
+    assert "NOT RESTORED: SOLUSDTM should be CROSS (HTTP 200 code 50002)" in out.err
+    assert "ADAUSDTM" not in out.err.split("NOT RESTORED", 1)[1]
+    assert mock.mode_of("ADAUSDTM") == "CROSS"
+
+
+def test_live_run_does_not_start_when_a_listed_mode_cannot_be_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mock = MockKucoin(quota=RUN_QUOTA)
+    with serve_in_thread(mock) as running:
+        env = environment(running.credentials, KUCOIN_CONTRACT_SYMBOLS="SOLUSDTM,NOPEUSDTM")
+        status = live.main(["--base-url", running.base_url], environ=env)
+        seen = mock.requests_seen
+    err = capsys.readouterr().err
+    assert status == live.EXIT_USAGE
+    assert "cannot read the margin mode of NOPEUSDTM" in err
+    assert "code 200003" in err
+    assert seen == 2, "two reads, nothing else"
 
 
 def test_live_run_fails_when_the_server_refuses_valid_requests(
@@ -86,7 +134,8 @@ def test_live_run_fails_when_the_server_refuses_valid_requests(
 ) -> None:
     with serve_in_thread(MockKucoin(quota=RUN_QUOTA)) as running:
         wrong = Credentials(running.credentials.key, "not-the-secret", "not-the-passphrase")
-        env = environment(wrong, KUCOIN_CONTRACT_SYMBOLS="SOLUSDTM")
+        # No symbol list (allowed on loopback): nothing to read first, the run itself fails.
+        env = environment(wrong)
         junit = tmp_path / "live-junit.xml"
         status = live.main(["--base-url", running.base_url, "--junit", str(junit)], environ=env)
     out = capsys.readouterr()

@@ -44,7 +44,7 @@ def test_configuration_file_bounds_and_fixes_the_run() -> None:
     assert phases.fuzzing.enabled
     assert phases.stateful.enabled
     assert phases.stateful.max_steps == 10
-    assert phases.stateful.generation.max_examples == 30
+    assert phases.stateful.generation.max_examples == 15
     assert configured_junit_path(config) == PROJECT_ROOT / "build" / "contract-junit.xml"
 
 

@@ -25,6 +25,18 @@ def in_process_run() -> SuiteResult:
     )
 
 
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """Tests that wait for a background run go last, so the session works meanwhile."""
+    waiting = [item for item in items if _background_name(item) is not None]
+    if waiting:
+        items[:] = [item for item in items if _background_name(item) is None] + waiting
+
+
+def _background_name(item: pytest.Item) -> str | None:
+    namer = getattr(getattr(item, "module", None), "background_run_name", None)
+    return namer(item) if namer is not None else None
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Hand the self-tests' independent runs to a worker process as soon as they are known.
 
@@ -32,11 +44,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     by_module: dict[object, list[str]] = {}
     for item in session.items:
-        module = getattr(item, "module", None)
-        namer = getattr(module, "background_run_name", None)
-        name = namer(item) if namer is not None else None
+        name = _background_name(item)
         if name is not None:
-            by_module.setdefault(module, []).append(name)
+            by_module.setdefault(getattr(item, "module", None), []).append(name)
     for module, names in by_module.items():
         RUNS.start(module.unit_run, names)  # type: ignore[attr-defined]
 

@@ -313,7 +313,15 @@ WRONG_SIGNING = "signed with the wrong secret"
 
 
 def unit_run(name: str) -> SuiteResult:
-    """The single-request phases against one named variant (picklable: runs in a worker)."""
+    """The run one self-test checks, by name (picklable: it runs in a worker process).
+
+    Variants of single replies get the single-request phases; those of `STATEFUL_VARIANTS`
+    the stateful phase alone.
+    """
+    stateful = {variant.name: variant for variant in STATEFUL_VARIANTS}
+    if name in stateful:
+        app = stateful[name].build(fresh_mock())
+        return run_suite(DEMO_CREDENTIALS, app=app, phases=["stateful"])
     by_name = {variant.name: variant for variant in VARIANTS}
     if name == NO_RATE_LIMIT_HEADERS:
         app, credentials = DropRateLimitHeaders(create_app(fresh_mock())), DEMO_CREDENTIALS
@@ -327,7 +335,10 @@ def unit_run(name: str) -> SuiteResult:
 def background_run_name(item: pytest.Item) -> str | None:
     """The `unit_run` a collected test of this module waits for (conftest starts them)."""
     name = getattr(item, "originalname", "")
-    if name == "test_breakage_is_detected_by_its_check":
+    if name in (
+        "test_breakage_is_detected_by_its_check",
+        "test_inconsistency_across_calls_fails_the_stateful_phase",
+    ):
         variant = item.callspec.params["variant"]  # type: ignore[attr-defined]
         return str(variant.name)
     return {
@@ -336,16 +347,13 @@ def background_run_name(item: pytest.Item) -> str | None:
     }.get(name)
 
 
-# The stateful runs come first: they run here while the worker does the unit runs.
-
-
 @pytest.mark.parametrize("variant", STATEFUL_VARIANTS, ids=str)
 def test_inconsistency_across_calls_fails_the_stateful_phase(
     variant: BrokenMock, in_process_run: SuiteResult
 ) -> None:
     assert in_process_run.passed, "the unbroken mock must pass the same run"
     assert in_process_run.stateful_pairs >= 20, in_process_run.summary()
-    result = run_suite(DEMO_CREDENTIALS, app=variant.build(fresh_mock()), phases=["stateful"])
+    result = RUNS.result(unit_run, variant.name)
     assert result.failed_checks == frozenset(variant.caught_by), result.summary()
     assert {failure.phase for failure in result.failures} == {"stateful"}
     assert all(failure.operation == READ_OPERATION for failure in result.failures)

@@ -163,8 +163,9 @@ class read_after_switch:  # schemathesis names a check after its class
         status = response.status_code
         if status in _REFUSED:
             return
-        reply = _json(response.content) if status == 200 else None
-        code = str(reply.get("code")) if isinstance(reply, dict) else None
+        parsed = _json(response.content) if status == 200 else None
+        reply: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
+        code = str(reply["code"]) if reply.get("code") is not None else None
         if code is not None and code != SUCCESS and "data" not in reply:
             return  # a business error: no successful switch
         if target is None or code != SUCCESS:
@@ -200,7 +201,9 @@ class read_after_switch:  # schemathesis names a check after its class
 
     def _compare_read(self, ctx: Any, response: Any, case: Any) -> None:
         symbol = (case.query or {}).get("symbol")
-        expected = self.tally.model.get(symbol) if isinstance(symbol, str) else None
+        if not isinstance(symbol, str):
+            return
+        expected = self.tally.model.get(symbol)
         if expected is None or response.status_code != 200:
             return
         reply = _json(response.content)

@@ -16,7 +16,7 @@ from kucoin_futures_auth import Credentials
 from kucoin_futures_auth.verify import VerificationFailure, Verified, verify_request
 from kucoin_futures_mock import SYMBOLS, MockKucoin, serve_in_thread
 
-from . import live
+from . import _suite, live
 from ._mocks import RUN_QUOTA
 from ._suite import PROJECT_ROOT
 
@@ -94,7 +94,7 @@ def test_live_run_names_the_symbols_it_could_not_restore_and_exits_3(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mock = MockKucoin(quota=RUN_QUOTA)
-    real_run = live.run_suite
+    real_run = _suite.run_suite
 
     def run_then_open_a_position(*args: Any, **kwargs: Any) -> Any:
         result = real_run(*args, **kwargs)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 
+import attrs
 import httpx
 import pytest
 import requests
+from schemathesis.engine.run import PhaseName
 from schemathesis.generation import GenerationMode
 
 from kucoin_futures_auth import Clock, Credentials, KucoinAuth, signing_path
@@ -16,6 +19,14 @@ from kucoin_futures_auth.verify import REQUIRED_HEADERS, Verified, verify_reques
 from kucoin_futures_mock import DEMO_CREDENTIALS
 
 from ._auth import GeneratedRequestSigner, KucoinRequestsAuth
+from ._stateful import (
+    BATCH_OPERATION,
+    READ_OPERATION,
+    SWITCH_OPERATION,
+    catalogue_mapping,
+    consistency_for,
+    read_after_switch,
+)
 from ._suite import PROJECT_ROOT, configured_junit_path, load_config, pick_symbols
 from .test_schemathesis_suite import CONFIGURED_CHECKS
 
@@ -128,3 +139,122 @@ def test_requests_adapter_signs_exact_bytes_like_the_httpx_adapter(
     httpx_headers = KucoinAuth(credentials, clock).headers_for(httpx_request)
     assert httpx_headers["KC-API-SIGN"] == prepared.headers["KC-API-SIGN"]
     assert "s3cr3t" not in repr(KucoinRequestsAuth(credentials))
+
+
+# ---- read_after_switch, fed by hand -----------------------------------------------------
+
+
+@attrs.frozen
+class _Operation:
+    label: str
+
+
+@attrs.frozen
+class _Case:
+    operation: _Operation
+    body: object = None
+    query: dict[str, object] | None = None
+    id: str = "case"
+
+
+@attrs.frozen
+class _Response:
+    status_code: int
+    content: bytes
+
+
+@attrs.frozen
+class _Context:
+    phase: PhaseName | None = PhaseName.STATEFUL_TESTING
+
+
+def _feed(check: read_after_switch, case: _Case, status: int, reply: object) -> None:
+    check.after_response(_Context(), _Response(status, json.dumps(reply).encode()), case)
+
+
+def _read(check: read_after_switch, symbol: str, mode: str, case_id: str = "r") -> None:
+    reply = {"code": "200000", "data": {"symbol": symbol, "marginMode": mode}}
+    case = _Case(_Operation(READ_OPERATION), query={"symbol": symbol}, id=case_id)
+    _feed(check, case, 200, reply)
+
+
+def _single(symbol: str, mode: str) -> _Case:
+    return _Case(_Operation(SWITCH_OPERATION), {"symbol": symbol, "marginMode": mode})
+
+
+def _batch(symbols: list[str], mode: str) -> _Case:
+    return _Case(_Operation(BATCH_OPERATION), {"marginMode": mode, "symbols": symbols})
+
+
+def test_a_read_must_show_what_the_last_successful_switch_reported() -> None:
+    with consistency_for(stateful=True) as tally:
+        check = read_after_switch(min_pairs=2)
+    ok = {"code": "200000", "data": {"symbol": "ETHUSDTM", "marginMode": "ISOLATED"}}
+    _feed(check, _single("ETHUSDTM", "ISOLATED"), 200, ok)
+    _read(check, "ETHUSDTM", "ISOLATED", "r1")
+    _read(check, "ETHUSDTM", "isolated", "r2")  # spelling is the schema check's business
+    with pytest.raises(AssertionError, match="returned CROSS"):
+        _read(check, "ETHUSDTM", "CROSS", "r3")
+    assert tally.pairs == 3
+    check.after_run(_Context())
+
+
+def test_business_errors_and_listed_errors_are_no_successful_switch() -> None:
+    with consistency_for(stateful=True):
+        check = read_after_switch()
+    _feed(
+        check,
+        _batch(["ETHUSDTM"], "ISOLATED"),
+        200,
+        {"code": "200000", "data": {"marginMode": {"ETHUSDTM": "ISOLATED"}, "errors": []}},
+    )
+    _feed(check, _single("ETHUSDTM", "CROSS"), 200, {"code": "50002", "msg": "busy"})
+    batch_reply = {
+        "code": "200000",
+        "data": {
+            "marginMode": {"ETHUSDTM": "CROSS"},
+            "errors": [{"code": "50002", "msg": "busy", "symbol": "ETHUSDTM"}],
+        },
+    }
+    _feed(check, _batch(["ETHUSDTM"], "CROSS"), 200, batch_reply)
+    _feed(check, _single("ETHUSDTM", "CROSS"), 429, {"code": "429000", "msg": "slow"})
+    _read(check, "ETHUSDTM", "ISOLATED")  # the first switch still holds
+
+
+def test_an_unknown_outcome_forgets_the_symbol() -> None:
+    with consistency_for(stateful=True) as tally:
+        check = read_after_switch()
+    ok = {"code": "200000", "data": {"symbol": "ETHUSDTM", "marginMode": "ISOLATED"}}
+    _feed(check, _single("ETHUSDTM", "ISOLATED"), 200, ok)
+    _feed(check, _single("ETHUSDTM", "CROSS"), 503, {"code": "503000", "msg": "down"})
+    _read(check, "ETHUSDTM", "CROSS")
+    assert tally.pairs == 0
+
+
+def test_a_read_of_200003_after_a_switch_is_a_mismatch() -> None:
+    with consistency_for(stateful=True):
+        check = read_after_switch()
+    ok = {"code": "200000", "data": {"symbol": "ETHUSDTM", "marginMode": "ISOLATED"}}
+    _feed(check, _single("ETHUSDTM", "ISOLATED"), 200, ok)
+    case = _Case(_Operation(READ_OPERATION), query={"symbol": "ETHUSDTM"})
+    with pytest.raises(AssertionError, match="not a contract"):
+        _feed(check, case, 200, {"code": "200003", "msg": "The symbol parameter is invalid"})
+
+
+def test_the_floor_fails_a_run_with_too_few_pairs_unless_there_is_no_stateful_phase() -> None:
+    with consistency_for(stateful=True):
+        check = read_after_switch(min_pairs=1)
+    with pytest.raises(AssertionError, match="compared 0 read-after-switch pairs"):
+        check.after_run(_Context())
+    with consistency_for(stateful=False):
+        read_after_switch(min_pairs=1).after_run(_Context())
+
+
+def test_catalogue_mapping_is_injective_and_keeps_catalogue_symbols() -> None:
+    catalogue = ("XBTUSDTM", "ETHUSDTM", "SOLUSDTM")
+    mapping = catalogue_mapping(["a", "ETHUSDTM", "b", "a", "c", "d"], catalogue)
+    assert mapping["ETHUSDTM"] == "ETHUSDTM"
+    mapped = [mapping[value] for value in ("a", "b")]
+    assert set(mapped) == {"XBTUSDTM", "SOLUSDTM"}
+    assert "c" not in mapping and "d" not in mapping  # no free symbol left: kept as is
+    assert catalogue_mapping(["a"], catalogue) == catalogue_mapping(["a"], catalogue)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -138,18 +138,26 @@ def test_verify_catches_a_lost_switch_naming_both_modes(
 
 
 def test_verify_names_a_symbol_whose_read_back_fails(
-    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The switch takes the first outcome rule (lost_switch); reads never do, so each of
-    # the read-back's four attempts gets the 503.
-    kucoin_mock.mock.inject("lost_switch", count=1)
-    kucoin_mock.mock.inject("http_503", count=4)
+    # KuCoin answers 503 from the moment the switch is applied: every attempt of the
+    # read-back (four, with the default retries) fails.
+    mock = kucoin_mock.mock
+    apply_switch = mock._switch
+
+    def switch_then_fail(*args: Any, **kwargs: Any) -> Any:
+        applied = apply_switch(*args, **kwargs)
+        mock.inject("http_503")
+        return applied
+
+    monkeypatch.setattr(mock, "_switch", switch_then_fail)
     code, out, _ = run(capsys, ["set", "ISOLATED", "ETHUSDTM", "--verify"], env_for(kucoin_mock))
     assert code == 1
     (row,) = out.splitlines()[1:]
     assert row.split()[:4] == ["ETHUSDTM", "-", "unverified", "503000"]
     assert "the read-back failed" in row
     assert sent(kucoin_mock) == [("POST", BATCH_PATH), *[("GET", READ_PATH)] * 4]
+    assert mock.mode_of("ETHUSDTM") == "ISOLATED"
 
 
 def test_dry_run_and_verify_exclude_each_other(

@@ -244,7 +244,7 @@ def test_apply_leaves_every_free_symbol_as_the_file_says(
     mock = shared_mock.mock
     for symbol, mode in start.items():
         mock.set_mode(symbol, mode)
-        mock.set_busy(symbol, symbol in busy)
+        mock.set_busy(symbol, busy=symbol in busy)
     with futures_client(shared_mock.credentials, base_url=shared_mock.base_url) as client:
         report = apply_margin_modes(client, plan)
     results = {row.symbol: row for row in report.symbols}

@@ -254,7 +254,7 @@ class MockKucoin:
             raise ValueError(f"{symbol!r} is not in the mock's symbol catalogue")
         return state
 
-    def set_busy(self, symbol: str, busy: bool = True, *, key: str | None = None) -> None:
+    def set_busy(self, symbol: str, *, busy: bool = True, key: str | None = None) -> None:
         """Mark `symbol` as having an open order or position (its switch fails with 50002)."""
         with self._lock:
             state = self._state(key, symbol)

@@ -18,7 +18,6 @@ verdict: those modes need a human).
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import sys
@@ -30,6 +29,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from kucoin_futures._client import is_loopback_host
 from kucoin_futures_auth import ConfigurationError, Credentials
 
 from ._auth import KucoinRequestsAuth
@@ -203,13 +203,7 @@ def parse_symbols(value: str) -> tuple[str, ...]:
 
 
 def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 def _check_base_url(value: str) -> str:

@@ -59,8 +59,6 @@ class Fault(enum.StrEnum):
 
 
 MODIFIERS: Final = frozenset({Fault.LATENCY, Fault.CLOCK_SKEW})
-# Replies the gateway sends before it looks at the request (nothing is charged or changed).
-GATEWAY_OUTCOMES: Final = frozenset({Fault.HTML_502, Fault.BURST_429})
 # Replies from behind the gateway: the request was authenticated and charged, state untouched.
 BACKEND_OUTCOMES: Final = frozenset({Fault.HTTP_500, Fault.HTTP_503, Fault.BUSINESS_ERROR})
 # The request is processed normally; its reply is damaged on the way out.

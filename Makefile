@@ -60,6 +60,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check auth_plugin library mock_server contract_tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy library/tests/*.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

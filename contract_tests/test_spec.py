@@ -326,6 +326,7 @@ def test_the_library_batch_limit_is_the_spec_s_max_items() -> None:
 
 def operation(operation_id: str) -> dict[str, Any]:
     (found,) = [op for _path, _method, op in OPERATIONS if op["operationId"] == operation_id]
+    assert isinstance(found, dict)
     return found
 
 

@@ -52,6 +52,7 @@ __all__ = [
 SUCCESS_CODE = "200000"
 EXCERPT_CHARS = 200
 _REDACTED = "[redacted]"
+_MAX_HEADER_DIGITS = 15  # ms in a gw-ratelimit-* header: 15 digits is over 30,000 years
 
 
 class InvalidInputError(KucoinError, ValueError):
@@ -297,7 +298,11 @@ def _int_or_none(value: str | None) -> int | None:
     if value is None:
         return None
     value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    # Length-capped: a hostile header of thousands of digits must not reach int(), which
+    # refuses more than 4300 with a bare ValueError.
+    if value.isascii() and value.isdigit() and len(value) <= _MAX_HEADER_DIGITS:
+        return int(value)
+    return None
 
 
 def _dash(value: int | None) -> str:

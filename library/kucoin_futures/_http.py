@@ -107,8 +107,12 @@ def _pause_s(
 
 
 def _account(
-    pacer: Pacer, operation: Operation | None, now: float, result: httpx.Response | KucoinError
+    pacer: Pacer,
+    operation: Operation | None,
+    now: float,
+    result: httpx.Response | KucoinError | None,
 ) -> None:
+    # result None: the attempt ended without one (cancelled, interrupted).
     if operation is None:
         return
     if isinstance(result, httpx.Response):
@@ -232,7 +236,6 @@ class KucoinHTTPClient(httpx.Client):
                 self.sleep(pause)
             result = self._attempt(request, stream, auth, follow_redirects, operation)
             now = self.monotonic()
-            _account(self.pacer, operation, now, result)
             _log_attempt(request, result, attempt, now - started)
             if isinstance(result, httpx.Response):
                 return result
@@ -269,9 +272,26 @@ class KucoinHTTPClient(httpx.Client):
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
-        """One send: the response of a success, or the error it stands for."""
+        """One send: the response of a success, or the error it stands for. The pacer
+        learns of every send and of its end, however it ends (even cancelled)."""
         if operation is not None:
             self.pacer.sending(operation.pool)
+        result: httpx.Response | KucoinError | None = None
+        try:
+            result = self._send_and_read(request, stream, auth, follow_redirects, operation)
+        finally:
+            _account(self.pacer, operation, self.monotonic(), result)
+        return result
+
+    def _send_and_read(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        operation: Operation | None,
+    ) -> httpx.Response | KucoinError:
+        """One send and its reply read: the response of a success, or its error."""
         try:
             response = super().send(
                 request, stream=stream, auth=auth, follow_redirects=follow_redirects
@@ -355,7 +375,6 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
                 await self.sleep(pause)
             result = await self._attempt(request, stream, auth, follow_redirects, operation)
             now = self.monotonic()
-            _account(self.pacer, operation, now, result)
             _log_attempt(request, result, attempt, now - started)
             if isinstance(result, httpx.Response):
                 return result
@@ -392,9 +411,26 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
-        """One send: the response of a success, or the error it stands for."""
+        """One send: the response of a success, or the error it stands for. The pacer
+        learns of every send and of its end, however it ends (even cancelled)."""
         if operation is not None:
             self.pacer.sending(operation.pool)
+        result: httpx.Response | KucoinError | None = None
+        try:
+            result = await self._send_and_read(request, stream, auth, follow_redirects, operation)
+        finally:
+            _account(self.pacer, operation, self.monotonic(), result)
+        return result
+
+    async def _send_and_read(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        operation: Operation | None,
+    ) -> httpx.Response | KucoinError:
+        """One send and its reply read: the response of a success, or its error."""
         try:
             response = await super().send(
                 request, stream=stream, auth=auth, follow_redirects=follow_redirects

@@ -188,8 +188,8 @@ def get_margin_modes(
     """Read every symbol's margin mode, one read after another; see `MarginModeReadout`.
 
     A symbol whose read fails is reported with its error and the others are still read;
-    authentication and permission errors end the whole call (raised: every read would
-    fail alike). When the rate-limit quota is used up, the reads wait for its reset and
+    authentication, permission and configuration errors end the whole call (raised: every
+    read would fail alike). When the rate-limit quota is used up, the reads wait for its reset and
     send nothing before it; `deadline_s` bounds the waiting in all (a symbol that would
     have to wait past it fails with its `RateLimitError`). `progress(done, total)` is
     called after each symbol.

@@ -17,6 +17,7 @@ from kucoin_futures import (
     InvalidReplyError,
     MarginModeReadout,
     RateLimit,
+    RateLimitError,
     Result,
     ServerError,
     aget_margin_mode,
@@ -271,3 +272,43 @@ def test_the_readout_json_has_the_batch_reply_shape() -> None:
         "marginMode": {"A": "CROSS"},
         "errors": [{"symbol": "B", "code": "200003", "msg": "bad symbol"}],
     }
+
+
+# ---- hostile rate-limit headers and cancelled reads ------------------------------------
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "-5", "1e9", "12x"])
+def test_an_absurd_rate_limit_header_is_ignored_not_a_crash(value: str) -> None:
+    def reply(request: httpx.Request) -> httpx.Response:
+        response = mode_reply(request.url.params["symbol"], "CROSS")
+        response.headers.update({"gw-ratelimit-remaining": value, "gw-ratelimit-reset": value})
+        return response
+
+    client = answering(reply)
+    assert get_margin_modes(client, ["XBTUSDTM", "ETHUSDTM"]).all_read
+
+    refused = answering(
+        lambda _r: httpx.Response(
+            429,
+            content=b'{"code":"429000","msg":"Too Many Requests"}',
+            headers={"gw-ratelimit-reset": value},
+        ),
+        retry=None,
+    )
+    with pytest.raises(RateLimitError) as info:
+        get_margin_mode(refused, "XBTUSDTM")
+    assert info.value.rate_limit.reset_ms is None
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_read_leaves_no_request_counted_in_flight(
+    kucoin_mock: RunningMock,
+) -> None:
+    import anyio
+
+    kucoin_mock.mock.inject("latency", ms=2000)
+    async with futures_client(kucoin_mock.credentials, base_url=kucoin_mock.base_url) as client:
+        with anyio.move_on_after(0.2):
+            await aget_margin_modes(client, list(kucoin_mock.mock.symbols[:4]), concurrency=4)
+        pacer = client.get_async_httpx_client().pacer  # type: ignore[attr-defined]
+        assert pacer._in_flight == {"Futures": 0}

@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import _ours, _report, _startup
-from ._contenders import Contender, OursSync, RawSigned, per_call_set
+from ._contenders import Contender, OursSync, RawSigned, per_call_set, read_set
 from ._report import Doc
 from ._rounds import run_rounds
 from ._targets import TargetUnavailable, mock, responder
 from ._throughput import mock_throughput
+from ._workload import READ_PORT
 
 PER_CALL_SYMBOLS = 2  # the documented example's size
 
@@ -123,13 +124,16 @@ def run(args: argparse.Namespace) -> Doc:
     }  # fmt: skip
     rounds = {"rounds": args.rounds, "warmup": args.warmup, "seed": args.seed}
 
-    with _pinned_to(client_cpu), responder(sorted({*sizes, PER_CALL_SYMBOLS}), server_cpu) as urls:
+    served = sorted({*sizes, PER_CALL_SYMBOLS, READ_PORT})
+    with _pinned_to(client_cpu), responder(served, server_cpu) as urls:
         contenders = per_call_set(urls[PER_CALL_SYMBOLS], PER_CALL_SYMBOLS, concurrencies)
         series = run_rounds(contenders, calls_for=_calls_for(args.calls), **rounds)
         doc["per_call"]["responder"] = {
             "symbols": PER_CALL_SYMBOLS,
             "contenders": _report.per_call_doc(series),
         }
+        reads = run_rounds(read_set(urls[READ_PORT]), calls_for=_calls_for(args.calls), **rounds)
+        doc["reads"] = {"responder": {"symbols": 1, "contenders": _report.per_call_doc(reads)}}
         scaling: list[Contender] = []
         for size in sizes:
             scaling += [RawSigned(urls[size], size), OursSync(urls[size], size)]
@@ -163,6 +167,8 @@ def run(args: argparse.Namespace) -> Doc:
                     "symbols": PER_CALL_SYMBOLS,
                     "contenders": _report.per_call_doc(series),
                 }
+                reads = run_rounds(read_set(server.url), calls_for=calls, **rounds)
+                doc["reads"]["mock"] = {"symbols": 1, "contenders": _report.per_call_doc(reads)}
         except TargetUnavailable as error:
             reason = f"mock not available: {error}"
             doc["per_call"]["mock"] = {"skipped": reason}

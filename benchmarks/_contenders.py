@@ -15,10 +15,18 @@ from typing import Any
 
 import httpx
 
+from contract_tests.operations import BATCH_PATH as PATH
+from contract_tests.operations import READ_PATH
 from kucoin_futures_auth import kucoin_headers
 
 from . import _ours
-from ._workload import BENCH_CREDENTIALS, PATH, request_body, request_payload, symbols
+from ._workload import (
+    BENCH_CREDENTIALS,
+    READ_SYMBOL,
+    request_body,
+    request_payload,
+    symbols,
+)
 
 
 class BenchError(Exception):
@@ -164,6 +172,49 @@ class OursAsync(AsyncContender):
 
     async def aclose(self) -> None:
         await self._call.aclose()
+
+
+class RawRead(SyncContender):
+    """Raw httpx reading one symbol's mode by hand: sign path+query, send, parse, check."""
+
+    key = "raw_read"
+    label = "raw httpx read, sign+parse"
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, 1)
+        self._client = httpx.Client(base_url=base_url)
+
+    def call(self) -> int:
+        target = f"{READ_PATH}?symbol={READ_SYMBOL}"
+        headers = kucoin_headers(BENCH_CREDENTIALS, "GET", target, b"", int(time.time() * 1000))
+        response = self._client.get(target, headers=headers)
+        reply = json.loads(response.content)
+        if response.status_code != 200 or reply.get("code") != "200000":
+            raise BenchError(f"HTTP {response.status_code}, code {reply.get('code')!r}")
+        return 1 if reply["data"]["marginMode"] else 0
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class OursRead(SyncContender):
+    key = "ours_read"
+    label = "ours get_margin_mode, everything on"
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, 1)
+        self._call = _ours.ReadCall(base_url)
+
+    def call(self) -> int:
+        return self._call()
+
+    def close(self) -> None:
+        self._call.close()
+
+
+def read_set(base_url: str) -> list[Contender]:
+    """The read comparison (`get_margin_mode` against raw httpx), for one server."""
+    return [RawRead(base_url), OursRead(base_url)]
 
 
 def per_call_set(base_url: str, size: int, concurrencies: list[int]) -> list[Contender]:

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kucoin_futures import MarginModeOutcome, aset_margin_mode, futures_client, set_margin_mode
+from kucoin_futures import (
+    MarginModeOutcome,
+    aset_margin_mode,
+    futures_client,
+    get_margin_mode,
+    set_margin_mode,
+)
 
-from ._workload import BENCH_CREDENTIALS, TARGET_MODE
+from ._workload import BENCH_CREDENTIALS, READ_SYMBOL, TARGET_MODE
 
 VARIANT = "futures_client() defaults + set_margin_mode / aset_margin_mode"
 
@@ -25,6 +31,20 @@ class SyncCall:
 
     def __call__(self) -> int:
         return _accounted(set_margin_mode(self._client, TARGET_MODE, self._symbols))
+
+    def close(self) -> None:
+        self._client.get_httpx_client().close()
+
+
+class ReadCall:
+    """`get_margin_mode` of one symbol with `futures_client()` defaults."""
+
+    def __init__(self, base_url: str) -> None:
+        self._client = futures_client(BENCH_CREDENTIALS, base_url=base_url)
+
+    def __call__(self) -> int:
+        get_margin_mode(self._client, READ_SYMBOL)
+        return 1
 
     def close(self) -> None:
         self._client.get_httpx_client().close()

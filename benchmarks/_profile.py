@@ -13,13 +13,14 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from contract_tests.operations import BATCH_PATH as PATH
 from kucoin_futures import futures_client
 from kucoin_futures_client.api.positions import batch_change_margin_mode
 from kucoin_futures_client.models import BatchChangeMarginModeRequest, MarginMode
 
 from ._contenders import BenchError, OursSync, RawSigned, SyncContender
 from ._rounds import Series, run_rounds
-from ._workload import BENCH_CREDENTIALS, PATH, request_payload, symbols
+from ._workload import BENCH_CREDENTIALS, request_payload, symbols
 
 
 class _OurHttpxClient(SyncContender):

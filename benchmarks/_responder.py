@@ -7,7 +7,7 @@ against it is the client's own cost.
     python -m benchmarks._responder 1 2 10 100 1000
 
 prints `listening SIZE http://127.0.0.1:PORT` per size, then `ready`, and serves until
-killed.
+killed. Size 0 (`READ_PORT`) answers the read (getMarginMode) instead of a batch.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import asyncio
 import sys
 from functools import partial
 
-from ._workload import reply_body
+from ._workload import READ_PORT, read_reply_body, reply_body
 
 _HEADER_END = b"\r\n\r\n"
 _CONTENT_LENGTH = b"\r\ncontent-length:"
@@ -70,7 +70,7 @@ async def serve(sizes: list[int], host: str = "127.0.0.1") -> None:
     loop = asyncio.get_running_loop()
     servers = []
     for size in sizes:
-        reply = http_reply(reply_body(size))
+        reply = http_reply(read_reply_body() if size == READ_PORT else reply_body(size))
         server = await loop.create_server(partial(_Responder, reply), host, 0)
         port = server.sockets[0].getsockname()[1]
         print(f"listening {size} http://{host}:{port}", flush=True)

@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 
+from contract_tests.operations import BATCH_PATH
+
 from ._targets import child_env, venv_script
 
 OUR_IMPORTS = (
-    "kucoin_futures_auth",
+    "kucoin_futures._client",
     "kucoin_futures_client.api.positions.batch_change_margin_mode",
 )
 _IMPORT_TIMER = """
@@ -46,7 +48,8 @@ print(peak_rss_kib())
 _RSS_AFTER_RAW = """
 import json, sys, time, httpx
 from kucoin_futures_auth import kucoin_headers
-from benchmarks._workload import BENCH_CREDENTIALS, PATH, request_payload
+from benchmarks._workload import BENCH_CREDENTIALS, request_payload
+PATH = sys.argv[2]  # the batch path, from the parent (importing the spec would cost RSS)
 body = json.dumps(request_payload(2), separators=(",", ":")).encode()
 headers = kucoin_headers(BENCH_CREDENTIALS, "POST", PATH, body, int(time.time() * 1000))
 response = httpx.Client(base_url=sys.argv[1]).post(PATH, content=body, headers=headers)
@@ -148,6 +151,6 @@ def peak_rss(base_url: str) -> dict[str, object]:
     """Peak RSS (MiB) of a fresh interpreter after one call to `base_url`."""
     return {
         "ours_mib": _maxrss_mib(_RSS_AFTER_OURS, base_url),
-        "raw_httpx_mib": _maxrss_mib(_RSS_AFTER_RAW, base_url),
+        "raw_httpx_mib": _maxrss_mib(_RSS_AFTER_RAW, base_url, BATCH_PATH),
         "python_bare_mib": _maxrss_mib(_RSS_BARE),
     }

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import urlsplit
 
+from contract_tests.operations import BATCH_PATH as PATH
 from kucoin_futures_auth import kucoin_headers
 
-from ._workload import BENCH_CREDENTIALS, PATH, request_body
+from ._workload import BENCH_CREDENTIALS, request_body
 
 _HEADER_END = b"\r\n\r\n"
 _CONTENT_LENGTH = b"\r\ncontent-length:"

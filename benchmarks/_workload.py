@@ -59,6 +59,17 @@ def request_body(count: int) -> bytes:
     return json.dumps(request_payload(count), separators=(",", ":")).encode()
 
 
+READ_SYMBOL = "XBTUSDTM"
+READ_PORT = 0
+"""The responder's "batch size" whose port answers the read (getMarginMode) instead."""
+
+
+def read_reply_body() -> bytes:
+    """KuCoin's documented read reply."""
+    data = {"symbol": READ_SYMBOL, "marginMode": "ISOLATED"}
+    return json.dumps({"code": "200000", "data": data}, separators=(",", ":")).encode()
+
+
 def reply_body(count: int) -> bytes:
     """KuCoin's documented success reply, extended to `count` symbols: all switched except
     the busy symbol (present once there are two or more)."""

@@ -21,7 +21,7 @@ from kucoin_futures_client.models import MarginMode
 from kucoin_futures_client.types import Unset
 
 from ._errors import InvalidReplyError, excerpt
-from ._modes import reported_mode
+from ._modes import KNOWN_MODES
 
 if TYPE_CHECKING:
     from kucoin_futures_client.models import BatchChangeMarginModeData
@@ -131,7 +131,12 @@ def margin_mode_outcome(
     missing: list[str] = []
     for symbol in requested:
         raw_mode = modes.get(symbol, _ABSENT)
-        mode = None if raw_mode is _ABSENT else _mode(raw_mode, symbol, body)
+        if raw_mode is _ABSENT:
+            mode = None
+        elif isinstance(raw_mode, str):
+            mode = KNOWN_MODES.get(raw_mode, raw_mode)  # a future mode stays a string
+        else:
+            raise _wrong_type(f"data.marginMode[{symbol!r}]", raw_mode, body)
         error = errors_by_symbol.get(symbol)
         if error is not None:
             failed[symbol] = SymbolFailure(error[0], error[1], mode)
@@ -144,12 +149,6 @@ def margin_mode_outcome(
         else:
             switched[symbol] = mode
     return MarginModeOutcome(requested, switched, failed, tuple(missing), data, body)
-
-
-def _mode(value: object, symbol: str, body: bytes) -> MarginMode | str:
-    if not isinstance(value, str):
-        raise _wrong_type(f"data.marginMode[{symbol!r}]", value, body)
-    return reported_mode(value)
 
 
 def _optional_str(value: object, where: str, body: bytes) -> str | None:

@@ -135,7 +135,7 @@ def targets(doc: Doc, ours_variant: str) -> list[Doc]:
             largest["ours_over_raw"]["median"] if largest else None, "<= 1.5", "x",
         ),
         _target(
-            "import time, plugin + generated operation (median)",
+            "import time, kucoin_futures client + generated operation (median)",
             imports.get("ours_median_ms"), "<= 150", "ms",
             f"httpx alone {imports['httpx_median_ms']:.1f} ms here, ours adds"
             f" {imports['over_httpx_ms']:.1f} ms" if "skipped" not in imports
@@ -203,7 +203,7 @@ def _render_startup(doc: Doc) -> list[str]:
         lines.append(f"  import time: skipped ({imports['skipped']})")
     elif imports:
         lines.append(
-            f"  import kucoin_futures_auth + generated operation: {imports['ours_median_ms']:.1f}"
+            f"  import kucoin_futures + generated operation: {imports['ours_median_ms']:.1f}"
             f" ms (httpx alone {imports['httpx_median_ms']:.1f} ms; {len(imports['ours_ms'])}"
             " runs each)"
         )
@@ -243,7 +243,7 @@ def _render_throughput(result: Doc) -> list[str]:
 
 
 def _render_targets(rows: list[Doc]) -> list[str]:
-    lines = ["Targets (issue 7; reported, never asserted)"]
+    lines = ["Targets (issue 10; reported, never asserted)"]
     for row in rows:
         value = "-" if row["value"] is None else f"{row['value']:g} {row['unit']}"
         note = f"\n{'':15}({row['note']})" if row["note"] else ""

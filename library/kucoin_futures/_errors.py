@@ -249,7 +249,10 @@ def error_from_reply(
     try:
         reply = json.loads(body)
         parsed = True
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+    except (
+        ValueError,
+        RecursionError,
+    ):  # JSONDecodeError, UnicodeDecodeError, JSON nested too deep
         reply = None
         parsed = False
     if parsed:

@@ -308,6 +308,8 @@ def _toml_plan(path: Path, text: str) -> Any:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInputError(f"{path}: not TOML: {exc}") from None
+    except RecursionError:
+        raise InvalidInputError(f"{path}: nested too deeply") from None
 
 
 # ---- output -----------------------------------------------------------------------------

@@ -265,6 +265,8 @@ def test_apply_splits_at_the_batch_maximum(
         ("empty.json", "{}", "expected a non-empty map"),
         ("nested.toml", '[ETHUSDTM]\nmode = "CROSS"\n', "ETHUSDTM: margin mode must be a string"),
         ("blank.json", '{" ETHUSDTM": "CROSS"}', "without spaces"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
     ],
 )
 def test_a_bad_apply_file_exits_2_before_anything_is_sent(

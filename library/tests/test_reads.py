@@ -312,3 +312,17 @@ async def test_a_cancelled_read_leaves_no_request_counted_in_flight(
             await aget_margin_modes(client, list(kucoin_mock.mock.symbols[:4]), concurrency=4)
         pacer = client.get_async_httpx_client().pacer  # type: ignore[attr-defined]
         assert pacer._in_flight == {"Futures": 0}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"code":"200000","data":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+    ids=["inside a success", "the whole reply"],
+)
+def test_json_nested_thousands_deep_is_an_invalid_reply(body: bytes) -> None:
+    client = answering(lambda _r: httpx.Response(200, content=body), retry=None)
+    with pytest.raises(InvalidReplyError):
+        get_margin_mode(client, "XBTUSDTM")

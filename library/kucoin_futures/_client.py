@@ -12,7 +12,13 @@ import httpx
 from kucoin_futures_auth import Clock, Credentials, KucoinAuth
 from kucoin_futures_client import Client
 
-from ._defaults import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_TIMEOUT_S, PRODUCTION_BASE_URL
+from ._defaults import (
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_MAX_REPLY_BYTES,
+    DEFAULT_TIMEOUT_S,
+    MAX_TIMEOUT_S,
+    PRODUCTION_BASE_URL,
+)
 from ._errors import ConfigurationError
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
 from ._pacing import Pacer
@@ -31,6 +37,9 @@ class FuturesClient(Client):
     _retry: RetryPolicy | None = attrs.field(default=None, kw_only=True, alias="retry")
     _clock: Clock = attrs.field(factory=Clock, kw_only=True, alias="clock")
     _clock_sync: bool = attrs.field(default=True, kw_only=True, alias="clock_sync")
+    _max_reply_bytes: int = attrs.field(
+        default=DEFAULT_MAX_REPLY_BYTES, kw_only=True, alias="max_reply_bytes"
+    )
     # One rate-limit account for the sync and the async half: they spend the same quota.
     _pacer: Pacer = attrs.field(factory=Pacer, init=False)
 
@@ -41,6 +50,7 @@ class FuturesClient(Client):
                 clock=self._clock,
                 clock_sync=self._clock_sync,
                 pacer=self._pacer,
+                max_reply_bytes=self._max_reply_bytes,
                 **self._httpx_settings(),
             )
         return self._client
@@ -52,6 +62,7 @@ class FuturesClient(Client):
                 clock=self._clock,
                 clock_sync=self._clock_sync,
                 pacer=self._pacer,
+                max_reply_bytes=self._max_reply_bytes,
                 **self._httpx_settings(),
             )
         return self._async_client
@@ -76,6 +87,7 @@ def futures_client(
     clock: Clock | None = None,
     retry: RetryPolicy | None = DEFAULT_RETRY_POLICY,
     clock_sync: bool = True,
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     httpx_args: dict[str, Any] | None = None,
 ) -> FuturesClient:
     """The generated `kucoin_futures_client.Client`, every request signed.
@@ -85,20 +97,51 @@ def futures_client(
     `retry` bounds the retries (None: never retry); with `clock_sync`, a 400002 reply
     (timestamp out of window) makes the client measure its clock offset once and resend.
     Redirects are never followed: a redirect would carry a signature to another URL.
+
+    Every attempt ends within `timeout`'s connect plus read time, connect to last byte
+    (15 s by default), and a reply larger than `max_reply_bytes` after decompression
+    (4 MiB by default) is refused unread with an `InvalidReplyError`.
     """
     _check_base_url(base_url)
+    the_timeout = _checked_timeout(timeout)
+    if (
+        isinstance(max_reply_bytes, bool)
+        or not isinstance(max_reply_bytes, int)
+        or max_reply_bytes < 1
+    ):
+        raise ConfigurationError(f"max_reply_bytes must be a positive int, not {max_reply_bytes!r}")
     creds = credentials if credentials is not None else Credentials.from_env()
     the_clock = clock if clock is not None else Clock()
     return FuturesClient(
         base_url=base_url,
-        timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+        timeout=the_timeout,
         follow_redirects=False,
         raise_on_unexpected_status=True,
         httpx_args={**(httpx_args or {}), "auth": KucoinAuth(creds, the_clock)},
         retry=retry,
         clock=the_clock,
         clock_sync=clock_sync,
+        max_reply_bytes=max_reply_bytes,
     )
+
+
+def _checked_timeout(timeout: object) -> httpx.Timeout:
+    # A call must end: no part of the timeout may be missing, infinite or absurd.
+    the_timeout = timeout if isinstance(timeout, httpx.Timeout) else None
+    if the_timeout is None and isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        the_timeout = httpx.Timeout(float(timeout))
+    parts = the_timeout.as_dict() if the_timeout is not None else {}
+    for name, value in parts.items():
+        if not isinstance(value, int | float) or not 0 < value <= MAX_TIMEOUT_S:
+            raise ConfigurationError(
+                f"timeout {name} must be a number of seconds in (0, {MAX_TIMEOUT_S:g}], "
+                f"not {value!r}"
+            )
+    if the_timeout is None:
+        raise ConfigurationError(
+            f"timeout must be seconds (a number) or an httpx.Timeout, not {timeout!r}"[:200]
+        )
+    return the_timeout
 
 
 def calibrate_clock(client: Client) -> int:

@@ -24,13 +24,14 @@ itself); they are re-exported here so that users catch everything from one place
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote, quote_plus
 
 import attrs
 
 from kucoin_futures_auth.errors import ConfigurationError, KucoinError
+
+from ._reply import UnreadableReply, parse_json
 
 __all__ = [
     "AuthenticationError",
@@ -226,10 +227,14 @@ def redact_text(text: str, redact: Iterable[str]) -> str:
     """`text` with each `redact` value replaced, as is and percent-encoded (as a URL
     quoting it would carry it)."""
     for value in redact:
-        if value:
-            for form in {value, quote(value, safe=""), quote_plus(value, safe="")}:
-                text = text.replace(form, _REDACTED)
+        for form in redaction_forms(value):
+            text = text.replace(form, _REDACTED)
     return text
+
+
+def redaction_forms(value: str) -> set[str]:
+    """The forms in which a secret value can be echoed back: as is and percent-encoded."""
+    return {value, quote(value, safe=""), quote_plus(value, safe="")} if value else set()
 
 
 def error_from_reply(
@@ -247,18 +252,10 @@ def error_from_reply(
     """
     redact = tuple(redact)
     try:
-        reply = json.loads(body)
-        parsed = True
-    except (
-        ValueError,
-        RecursionError,
-    ):  # JSONDecodeError, UnicodeDecodeError, JSON nested too deep
-        reply = None
-        parsed = False
-    if parsed:
-        reason = "not a KuCoin reply: expected an object with a string `code`"
-    else:
-        reason = "not JSON (or cut off)" if body.strip() else "empty body"
+        reply = parse_json(body)
+    except UnreadableReply as exc:
+        return unreadable_reply(status, headers, body, redact, exc.reason, retryable=exc.retryable)
+    reason = "not a KuCoin reply: expected an object with a string `code`"
     code = reply.get("code") if isinstance(reply, dict) else None
     if isinstance(code, str) and code != SUCCESS_CODE:
         msg = reply.get("msg")
@@ -268,18 +265,22 @@ def error_from_reply(
         if status == 200:
             return None
         reason = f'code "{SUCCESS_CODE}" with HTTP status {status}'
-    return _invalid_reply(status, headers, body, redact, reason, parsed=parsed)
+    # Well-formed JSON of the wrong shape: a redirect or a block page would come back the same.
+    return unreadable_reply(status, headers, body, redact, reason, retryable=False)
 
 
-def _invalid_reply(
+def unreadable_reply(
     status: int,
     headers: Mapping[str, str],
     body: bytes,
-    redact: tuple[str, ...],
+    redact: Sequence[str],
     reason: str,
     *,
-    parsed: bool,
+    retryable: bool,
 ) -> InvalidReplyError:
+    """The error for an unreadable reply. `retryable` applies to an HTTP 200 only: a 3xx/4xx
+    page (redirect, WAF block) would come back the same, a 429 or 5xx is retried as such."""
+    reason = redact_text(reason, redact)
     if status == 429:
         return UnreadableRateLimitReply(
             status, excerpt(body, redact), reason, RateLimit.from_headers(headers)
@@ -291,10 +292,9 @@ def _invalid_reply(
     if 300 <= status < 400:
         location = redact_text(headers.get("location", "?"), redact)[:EXCERPT_CHARS]
         reason = f"redirect to {location!r} not followed ({reason})"
-    # A 200 whose body is not JSON was cut off or replaced on the way; a 3xx/4xx page
-    # (redirect, WAF block) would come back the same.
-    retryable = not parsed and status == 200
-    return InvalidReplyError(status, excerpt(body, redact), reason, retryable=retryable)
+    return InvalidReplyError(
+        status, excerpt(body, redact), reason, retryable=retryable and status == 200
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:

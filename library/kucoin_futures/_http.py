@@ -9,10 +9,10 @@ operation's success looks like, and whether it is signed, comes from the spec
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
@@ -22,6 +22,8 @@ from kucoin_futures_client import Client
 from kucoin_futures_client.api.public import get_server_time
 from kucoin_futures_client.models import ServerTimeResponse
 
+from ._deadline import attempt_deadline, attempt_deadline_s, obey_deadlines
+from ._defaults import DEFAULT_MAX_REPLY_BYTES
 from ._errors import (
     SUCCESS_CODE,
     ConfigurationError,
@@ -34,9 +36,13 @@ from ._errors import (
     TransportError,
     error_from_reply,
     excerpt,
+    redact_text,
+    redaction_forms,
+    unreadable_reply,
 )
 from ._operations import Operation, find_operation, shape_problem
 from ._pacing import Pacer
+from ._reply import ACCEPTED_ENCODINGS, BodyReader, UnreadableReply, parse_json
 from ._retry import Calibrate, RetryPolicy, Sleep, Stop, next_step
 
 if TYPE_CHECKING:
@@ -46,6 +52,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("kucoin_futures.http")
 
 _SIGNATURE_HEADERS: Final = ("KC-API-SIGN", "KC-API-PASSPHRASE", "KC-API-PARTNER-SIGN")
+# Server time before 2017 or after 2100 is a broken server, not a clock to follow.
+_PLAUSIBLE_SERVER_TIME_MS: Final = range(1_483_228_800_000, 4_102_444_800_000)
 # Errors that sending again can cure; the others (bad URL scheme, ...) would recur.
 _TRANSIENT_TRANSPORT_ERRORS: Final = (
     httpx.TimeoutException,
@@ -55,34 +63,122 @@ _TRANSIENT_TRANSPORT_ERRORS: Final = (
 )
 
 
+def _signed_values(request: httpx.Request) -> list[str]:
+    """The request's signature header values: never to be shown from a reply."""
+    return [request.headers.get(name, "") for name in _SIGNATURE_HEADERS]
+
+
 def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> TransportError:
+    # h11's messages quote the offending bytes, which a hostile server can fill with the
+    # request's own headers.
+    message = redact_text(str(exc), _signed_values(request))[:300]
     error = TransportError(
-        f"{type(exc).__name__} on {request.method} {request.url.path}: {exc}",
+        f"{type(exc).__name__} on {request.method} {request.url.path}: {message}",
         retryable=isinstance(exc, _TRANSIENT_TRANSPORT_ERRORS),
     )
     error.__cause__ = exc
     return error
 
 
-def _reply_error(
-    response: httpx.Response, request: httpx.Request, operation: Operation | None
-) -> KucoinError | None:
-    """None for a success of the shape the spec gives; otherwise the error it stands for."""
-    content = response.content
+def _late(request: httpx.Request, deadline_s: float) -> TransportError:
+    return TransportError(
+        f"{request.method} {request.url.path}: no complete reply within the attempt's "
+        f"deadline of {deadline_s:g} s",
+        retryable=True,
+    )
+
+
+def _unreadable(
+    response: httpx.Response, request: httpx.Request, reader: BodyReader, exc: UnreadableReply
+) -> KucoinError:
+    redact = _signed_values(request)
+    if exc.retryable:  # cut off or garbled on the way: judged like any unreadable body
+        return unreadable_reply(
+            response.status_code,
+            response.headers,
+            reader.start(),
+            redact,
+            exc.reason,
+            retryable=True,
+        )
+    # Too large, or an encoding not asked for: never retried (it would come back the same,
+    # and be downloaded again up to the cap), whatever the status.
+    return InvalidReplyError(
+        response.status_code, excerpt(reader.start(), redact), redact_text(exc.reason, redact)
+    )
+
+
+def _body_reader(response: httpx.Response, max_reply_bytes: int) -> BodyReader:
+    # A transport that builds its replies in memory (httpx.MockTransport) hands over a
+    # body that is read and decoded already.
+    encoding = None if response.is_stream_consumed else response.headers.get("content-encoding")
+    return BodyReader(encoding, max_reply_bytes)
+
+
+def _wire_chunks(response: httpx.Response) -> Iterable[bytes]:
+    return [response.content] if response.is_stream_consumed else response.iter_raw()
+
+
+class CheckedResponse(httpx.Response):
+    """A success reply as the HTTP layer hands it on: read within the size cap, parsed by
+    the bounded parser (`_reply.parse_json`) and of the spec's shape. `json()` returns
+    that checked parse (the same object each time), so the generated parser works on
+    exactly what was checked, without parsing the body again."""
+
+    def __init__(self, response: httpx.Response, body: bytes, parsed: Any) -> None:
+        # The body is decoded already: the encoding headers no longer apply to it.
+        headers = [
+            (name, value)
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+        ]
+        super().__init__(
+            response.status_code,
+            headers=headers,
+            content=body,
+            request=response.request,
+            extensions=response.extensions,
+            history=response.history,
+        )
+        with contextlib.suppress(RuntimeError):  # an in-memory reply (MockTransport) has none
+            self.elapsed = response.elapsed
+        self._parsed = parsed
+
+    def json(self, **kwargs: Any) -> Any:
+        return super().json(**kwargs) if kwargs else self._parsed
+
+
+def _checked_reply(
+    response: httpx.Response, body: bytes, request: httpx.Request, operation: Operation | None
+) -> httpx.Response | KucoinError:
+    """The success reply of the shape the spec gives, or the error the reply stands for."""
+    redact = _signed_values(request)
     if response.status_code == 200:
         try:
-            reply = json.loads(content)
-        except (ValueError, RecursionError):
+            reply = parse_json(body)
+        except UnreadableReply:
             reply = None
         if isinstance(reply, dict) and reply.get("code") == SUCCESS_CODE:
             # Checked here so that the generated parser, which runs next, can never fail
             # with a KeyError or TypeError on a reply that merely starts like a success.
             problem = None if operation is None else shape_problem(operation.success, reply)
-            if problem is None:
-                return None
-            return InvalidReplyError(200, excerpt(content), f"success reply whose {problem}")
-    redact = [request.headers.get(name, "") for name in _SIGNATURE_HEADERS]
-    return error_from_reply(response.status_code, response.headers, content, redact=redact)
+            if problem is None and not _echoes(body, redact):
+                return CheckedResponse(response, body, reply)
+            reason = (
+                f"success reply whose {problem}"
+                if problem is not None
+                else "success reply that echoes the request's signature headers"
+            )
+            return InvalidReplyError(200, excerpt(body, redact), redact_text(reason, redact))
+    error = error_from_reply(response.status_code, response.headers, body, redact=redact)
+    assert error is not None  # a success was returned above
+    return error
+
+
+def _echoes(body: bytes, redact: list[str]) -> bool:
+    # KuCoin never quotes a request's signature headers; a reply that does is a proxy or
+    # server echoing the request, and nothing of it may reach the caller's output.
+    return any(form.encode() in body for value in redact for form in redaction_forms(value))
 
 
 def _pause_s(
@@ -176,6 +272,10 @@ def _server_view(http: httpx.Client | httpx.AsyncClient) -> Client:
 def _apply_offset(clock: Clock, reply: object, before: float, after: float) -> int:
     if not isinstance(reply, ServerTimeResponse):  # unreachable: send() raised already
         raise InvalidReplyError(200, "", "server time reply of an unknown shape")
+    if reply.data not in _PLAUSIBLE_SERVER_TIME_MS:
+        raise InvalidReplyError(
+            200, str(reply.data)[:40], "server time is not a date between 2017 and 2100 (ms)"
+        )
     # The server read its clock somewhere in the round trip: assume the middle. (A retried
     # calibration's round trip includes the waits, each bounded by the retry policy.)
     offset = round(reply.data - (before + after) * 500)
@@ -199,17 +299,24 @@ class KucoinHTTPClient(httpx.Client):
         clock: Clock | None = None,
         clock_sync: bool = True,
         pacer: Pacer | None = None,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         **httpx_kwargs: Any,
     ) -> None:
         super().__init__(**httpx_kwargs)
+        self.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
+        self.attempt_deadline_s = attempt_deadline_s(self.timeout)
+        self.max_reply_bytes = max_reply_bytes
         self.pacer = pacer if pacer is not None else Pacer()
         self.retry = retry
         self.clock = clock
         self.clock_sync = clock_sync
         self.sleep = sleep
         self.monotonic = monotonic
+        for transport in (self._transport, *self._mounts.values()):
+            if transport is not None:
+                obey_deadlines(transport)
 
     def send(
         self,
@@ -234,7 +341,7 @@ class KucoinHTTPClient(httpx.Client):
         while True:
             if pause > 0:
                 self.sleep(pause)
-            result = self._attempt(request, stream, auth, follow_redirects, operation)
+            result = self._attempt(request, auth, follow_redirects, operation)
             now = self.monotonic()
             _log_attempt(request, result, attempt, now - started)
             if isinstance(result, httpx.Response):
@@ -267,7 +374,6 @@ class KucoinHTTPClient(httpx.Client):
     def _attempt(
         self,
         request: httpx.Request,
-        stream: bool,
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
@@ -278,7 +384,7 @@ class KucoinHTTPClient(httpx.Client):
             self.pacer.sending(operation.pool)
         result: httpx.Response | KucoinError | None = None
         try:
-            result = self._send_and_read(request, stream, auth, follow_redirects, operation)
+            result = self._send_and_read(request, auth, follow_redirects, operation)
         finally:
             _account(self.pacer, operation, self.monotonic(), result)
         return result
@@ -286,25 +392,32 @@ class KucoinHTTPClient(httpx.Client):
     def _send_and_read(
         self,
         request: httpx.Request,
-        stream: bool,
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
-        """One send and its reply read: the response of a success, or its error."""
-        try:
-            response = super().send(
-                request, stream=stream, auth=auth, follow_redirects=follow_redirects
-            )
-            if stream:
+        """One send and its reply read, within the attempt's deadline and the size cap:
+        the response of a success, or its error."""
+        with attempt_deadline(self.attempt_deadline_s) as deadline:
+            try:
+                response = super().send(
+                    request, stream=True, auth=auth, follow_redirects=follow_redirects
+                )
+                reader = _body_reader(response, self.max_reply_bytes)
                 try:
-                    response.read()
+                    for chunk in _wire_chunks(response):
+                        reader.feed(chunk)
+                        # Also for transports that ignore the deadline (a test's MockTransport).
+                        if time.monotonic() > deadline:
+                            return _late(request, self.attempt_deadline_s)
+                    body = reader.body()
+                except UnreadableReply as exc:
+                    return _unreadable(response, request, reader, exc)
                 finally:
                     response.close()
-        except httpx.RequestError as exc:
-            return _transport_error(exc, request)
-        error = _reply_error(response, request, operation)
-        return response if error is None else error
+            except httpx.RequestError as exc:
+                return _transport_error(exc, request)
+        return _checked_reply(response, body, request, operation)
 
     def calibrate_clock(self) -> int:
         """Measure the offset of `clock` to KuCoin's server time with the generated
@@ -338,11 +451,15 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         clock: Clock | None = None,
         clock_sync: bool = True,
         pacer: Pacer | None = None,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
         sleep: Callable[[float], Awaitable[None]] = _anyio_sleep,
         monotonic: Callable[[], float] = time.monotonic,
         **httpx_kwargs: Any,
     ) -> None:
         super().__init__(**httpx_kwargs)
+        self.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
+        self.attempt_deadline_s = attempt_deadline_s(self.timeout)
+        self.max_reply_bytes = max_reply_bytes
         self.pacer = pacer if pacer is not None else Pacer()
         self.retry = retry
         self.clock = clock
@@ -373,7 +490,7 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         while True:
             if pause > 0:
                 await self.sleep(pause)
-            result = await self._attempt(request, stream, auth, follow_redirects, operation)
+            result = await self._attempt(request, auth, follow_redirects, operation)
             now = self.monotonic()
             _log_attempt(request, result, attempt, now - started)
             if isinstance(result, httpx.Response):
@@ -406,7 +523,6 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
     async def _attempt(
         self,
         request: httpx.Request,
-        stream: bool,
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
@@ -417,7 +533,7 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
             self.pacer.sending(operation.pool)
         result: httpx.Response | KucoinError | None = None
         try:
-            result = await self._send_and_read(request, stream, auth, follow_redirects, operation)
+            result = await self._send_and_read(request, auth, follow_redirects, operation)
         finally:
             _account(self.pacer, operation, self.monotonic(), result)
         return result
@@ -425,25 +541,36 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
     async def _send_and_read(
         self,
         request: httpx.Request,
-        stream: bool,
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
-        """One send and its reply read: the response of a success, or its error."""
+        """One send and its reply read, within the attempt's deadline (a cancel scope)
+        and the size cap: the response of a success, or its error."""
+        import anyio  # loaded by httpx's async transport already
+
         try:
-            response = await super().send(
-                request, stream=stream, auth=auth, follow_redirects=follow_redirects
-            )
-            if stream:
+            with anyio.fail_after(self.attempt_deadline_s):
+                response = await super().send(
+                    request, stream=True, auth=auth, follow_redirects=follow_redirects
+                )
+                reader = _body_reader(response, self.max_reply_bytes)
                 try:
-                    await response.aread()
+                    if response.is_stream_consumed:
+                        reader.feed(response.content)
+                    else:
+                        async for chunk in response.aiter_raw():
+                            reader.feed(chunk)
+                    body = reader.body()
+                except UnreadableReply as exc:
+                    return _unreadable(response, request, reader, exc)
                 finally:
                     await response.aclose()
         except httpx.RequestError as exc:
             return _transport_error(exc, request)
-        error = _reply_error(response, request, operation)
-        return response if error is None else error
+        except TimeoutError:
+            return _late(request, self.attempt_deadline_s)
+        return _checked_reply(response, body, request, operation)
 
     async def calibrate_clock(self) -> int:
         """`KucoinHTTPClient.calibrate_clock` through this async client."""

@@ -71,21 +71,27 @@ def _signed_values(request: httpx.Request) -> list[str]:
 def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> TransportError:
     # h11's messages quote the offending bytes, which a hostile server can fill with the
     # request's own headers.
-    message = redact_text(str(exc), _signed_values(request))[:300]
+    message = redact_text(str(exc), _signed_values(request))
     error = TransportError(
-        f"{type(exc).__name__} on {request.method} {request.url.path}: {message}",
+        f"{type(exc).__name__} on {request.method} {request.url.path}: {message[:300]}",
         retryable=isinstance(exc, _TRANSIENT_TRANSPORT_ERRORS),
     )
-    error.__cause__ = exc
+    # The httpx error (and the httpcore/h11 errors chained to it) would show the quote in
+    # a traceback: chain a copy of it that carries the redacted message only.
+    error.__cause__ = exc if message == str(exc) else type(exc)(message, request=request)
     return error
 
 
-def _late(request: httpx.Request, deadline_s: float) -> TransportError:
-    return TransportError(
+def _late(
+    request: httpx.Request, deadline_s: float, cause: BaseException | None = None
+) -> TransportError:
+    error = TransportError(
         f"{request.method} {request.url.path}: no complete reply within the attempt's "
         f"deadline of {deadline_s:g} s",
         retryable=True,
     )
+    error.__cause__ = cause
+    return error
 
 
 def _unreadable(
@@ -416,6 +422,8 @@ class KucoinHTTPClient(httpx.Client):
                 finally:
                     response.close()
             except httpx.RequestError as exc:
+                if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline:
+                    return _late(request, self.attempt_deadline_s, exc)
                 return _transport_error(exc, request)
         return _checked_reply(response, body, request, operation)
 
@@ -568,8 +576,8 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
                     await response.aclose()
         except httpx.RequestError as exc:
             return _transport_error(exc, request)
-        except TimeoutError:
-            return _late(request, self.attempt_deadline_s)
+        except TimeoutError as exc:
+            return _late(request, self.attempt_deadline_s, exc)
         return _checked_reply(response, body, request, operation)
 
     async def calibrate_clock(self) -> int:

@@ -30,6 +30,8 @@ from kucoin_futures import (
 from kucoin_futures.cli import main
 from kucoin_futures_mock import Account, MockKucoin, serve_in_thread
 
+from .conftest import BATCH_PATH
+
 SIGNATURE_HEADERS = ("kc-api-sign", "kc-api-passphrase")
 FAST = RetryPolicy(max_attempts=3, base_delay_s=0.001, max_delay_s=0.002)
 
@@ -172,6 +174,10 @@ def test_no_secret_leaks_when_a_reply_echoes_the_request(
             return httpx.Response(200, text=f"<html>{quoted}</html>")
         if path.endswith("redirect"):
             return httpx.Response(302, text=quoted, headers={"location": "https://x/?" + quoted})
+        if path.endswith("success") or path == BATCH_PATH:
+            errors = [{"symbol": "XBTUSDTM", "code": "50002", "msg": quoted}]
+            data = {"marginMode": {}, "errors": errors}
+            return httpx.Response(200, json={"code": "200000", "data": data})
         if path.endswith("encoded"):
             location = "https://x/?q=" + quote(quoted, safe="")
             return httpx.Response(301, headers={"location": location})
@@ -185,8 +191,17 @@ def test_no_secret_leaks_when_a_reply_echoes_the_request(
     )
     http = client.get_httpx_client()
     http.sleep = lambda _seconds: None  # type: ignore[attr-defined]
-    for path in ("/echo/html", "/echo/page", "/echo/redirect", "/echo/encoded", "/echo/json"):
+    for path in (
+        "/echo/html",
+        "/echo/page",
+        "/echo/redirect",
+        "/echo/encoded",
+        "/echo/json",
+        "/echo/success",
+    ):
         evidence.run(functools.partial(http.post, path, content=b'{"a":1}'))
+    # The success path: a batch reply whose per-symbol message quotes the request.
+    evidence.run(lambda: set_margin_mode(client, "ISOLATED", ["XBTUSDTM"]))
     assert_nothing_leaked(evidence, credentials)
 
 

@@ -1,0 +1,105 @@
+"""The bounded reader and parser every reply goes through (`_reply.py`)."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable
+
+import pytest
+
+from kucoin_futures._reply import (
+    MAX_NESTING,
+    MAX_NUMBER_CHARS,
+    BodyReader,
+    UnreadableReply,
+    parse_json,
+)
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def test_nesting_up_to_the_bound_is_read_and_one_more_is_not() -> None:
+    assert parse_json(nested(MAX_NESTING)) is not None
+    with pytest.raises(UnreadableReply, match="nested deeper than 32") as caught:
+        parse_json(nested(MAX_NESTING + 1))
+    assert not caught.value.retryable
+
+
+def test_wide_but_shallow_json_is_read() -> None:
+    body = b"[" + b",".join([b'{"a":[1]}'] * 1000) + b"]"
+    assert len(parse_json(body)) == 1000
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" + b"1" * (MAX_NUMBER_CHARS + 1) + b"]", "number of 41 characters"),
+        (b"[1." + b"5" * MAX_NUMBER_CHARS + b"]", "number of 42 characters"),
+        (b'{"data":1,"data":2}', "key 'data' appears twice"),
+        (b"[NaN]", "NaN is not JSON"),
+        (b"[-Infinity]", "-Infinity is not JSON"),
+    ],
+)
+def test_json_beyond_the_bounds_is_refused_for_good(body: bytes, reason: str) -> None:
+    with pytest.raises(UnreadableReply, match=reason) as caught:
+        parse_json(body)
+    assert not caught.value.retryable
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xef\xbb\xbf{}", '{"code":"1"}'.encode("utf-16"), b'{"a":"\xff"}', b'{"a":', b""],
+    ids=["bom", "utf-16", "latin-1", "cut-off", "empty"],
+)
+def test_a_body_that_is_not_utf8_json_may_have_been_replaced_on_the_way(body: bytes) -> None:
+    with pytest.raises(UnreadableReply) as caught:
+        parse_json(body)
+    assert caught.value.retryable
+
+
+def test_numbers_within_the_bound_keep_their_type() -> None:
+    assert parse_json(b'{"t":1700000000000,"p":0.5,"n":-3}') == {
+        "t": 1700000000000,
+        "p": 0.5,
+        "n": -3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("gzip, deflate", lambda data: zlib.compress(gzip.compress(data))),
+        ("identity", lambda data: data),
+        (None, lambda data: data),
+    ],
+)
+def test_the_reader_undoes_each_encoding_chunk_by_chunk(
+    encoding: str | None, encode: Callable[[bytes], bytes]
+) -> None:
+    body = b'{"code":"200000"}' * 100
+    wire = encode(body)
+    reader = BodyReader(encoding, limit=len(body))
+    for start in range(0, len(wire), 7):
+        reader.feed(wire[start : start + 7])
+    assert reader.body() == body
+
+
+def test_the_reader_stops_at_the_limit_even_inside_one_chunk() -> None:
+    reader = BodyReader("gzip", limit=1000)
+    with pytest.raises(UnreadableReply, match="larger than 1000 bytes") as caught:
+        reader.feed(gzip.compress(bytes(10**7)))
+    assert not caught.value.retryable
+    assert len(reader.start()) <= 1000
+
+
+def test_a_cut_off_compressed_body_is_retryable() -> None:
+    reader = BodyReader("gzip", limit=1000)
+    reader.feed(gzip.compress(b'{"code":"200000"}')[:-4])
+    with pytest.raises(UnreadableReply, match="cut off") as caught:
+        reader.body()
+    assert caught.value.retryable

@@ -78,22 +78,24 @@ def _member_text(document: str, name: str) -> str | None:
     """The exact text of member `name` of the top-level JSON object `document`.
 
     Walks the members with the decoder's own scanner (`raw_decode`), so strings that
-    contain `"data":` or braces cannot mislead it.
+    contain `"data":` or braces cannot mislead it. A repeated member counts with its
+    last occurrence, as `json.loads` (and so the table) takes it.
     """
     decoder = json.JSONDecoder()
     index = _skip_whitespace(document, 0)
     if document[index : index + 1] != "{":
         return None
     index += 1
+    found = None
     while True:
         index = _skip_whitespace(document, index)
         if document[index : index + 1] != '"':
-            return None
+            return found
         key, index = decoder.raw_decode(document, index)
         start = _skip_whitespace(document, _skip_whitespace(document, index) + 1)  # past ":"
         _, index = decoder.raw_decode(document, start)
-        if key == name:
-            return document[start:index]
+        if key == name:  # the last one counts, as in the parse every other reader sees
+            found = document[start:index]
         index = _skip_whitespace(document, index) + 1  # past ","
 
 

@@ -92,8 +92,9 @@ class BodyReader:
 def parse_json(body: bytes) -> Any:
     """The JSON value of a reply body, read as RFC 8259 asks (UTF-8, no byte-order mark)
     and within bounds: nesting at most `MAX_NESTING`, numbers at most `MAX_NUMBER_CHARS`
-    characters, no repeated key in an object (the table and `--json` would disagree on
-    which one counts). Raises `UnreadableReply`."""
+    characters, no NaN or Infinity. A repeated key counts with its last value, as in
+    `json.loads`: every consumer of a reply sees this one parse, so none can disagree
+    (`MarginModeOutcome.raw_data_text` follows the same rule). Raises `UnreadableReply`."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -112,7 +113,7 @@ def parse_json(body: bytes) -> Any:
         reason = "not JSON (or cut off)" if text.strip() else "empty body"
         raise UnreadableReply(reason, retryable=True) from None
     # Counting brackets is cheap and rules out deep nesting for every usual reply.
-    if text.count("[") + text.count("{") > MAX_NESTING and _depth(value) > MAX_NESTING:
+    if text.count("[") + text.count("{") > MAX_NESTING and _nests_deeper(value):
         raise UnreadableReply(f"JSON nested deeper than {MAX_NESTING}")
     return value
 
@@ -135,32 +136,17 @@ def _not_json(name: str) -> None:
     raise UnreadableReply(f"{name} is not JSON")
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise UnreadableReply(f"key {key[:40]!r} appears twice in one object")
-            seen.add(key)
-    return value
+def _nests_deeper(value: Any) -> bool:
+    """Whether `value` nests deeper than `MAX_NESTING`, looked at one level at a time."""
+    level = [value]
+    for _ in range(MAX_NESTING):
+        children: list[Any] = []
+        for item in level:
+            children.extend(item.values() if isinstance(item, dict) else item)
+        level = [child for child in children if isinstance(child, (dict, list))]
+        if not level:
+            return False
+    return True
 
 
-def _depth(value: Any) -> int:
-    """How deep `value` nests, counted up to just past `MAX_NESTING`."""
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth > MAX_NESTING:
-                break
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-_DECODER: Final = json.JSONDecoder(
-    parse_int=_int, parse_float=_float, parse_constant=_not_json, object_pairs_hook=_object
-)
+_DECODER: Final = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_not_json)

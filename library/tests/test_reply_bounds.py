@@ -6,8 +6,11 @@ import gzip
 import zlib
 from collections.abc import Callable
 
+import httpx
 import pytest
 
+from kucoin_futures._http import CheckedResponse
+from kucoin_futures._outcome import _member_text
 from kucoin_futures._reply import (
     MAX_NESTING,
     MAX_NUMBER_CHARS,
@@ -38,7 +41,6 @@ def test_wide_but_shallow_json_is_read() -> None:
     [
         (b"[" + b"1" * (MAX_NUMBER_CHARS + 1) + b"]", "number of 41 characters"),
         (b"[1." + b"5" * MAX_NUMBER_CHARS + b"]", "number of 42 characters"),
-        (b'{"data":1,"data":2}', "key 'data' appears twice"),
         (b"[NaN]", "NaN is not JSON"),
         (b"[-Infinity]", "-Infinity is not JSON"),
     ],
@@ -58,6 +60,12 @@ def test_a_body_that_is_not_utf8_json_may_have_been_replaced_on_the_way(body: by
     with pytest.raises(UnreadableReply) as caught:
         parse_json(body)
     assert caught.value.retryable
+
+
+def test_a_repeated_key_counts_with_its_last_value_in_the_parse_and_the_raw_text() -> None:
+    body = b'{"code":"200000","data":{"marginMode":{"A":"CROSS"}},"data":{"marginMode":{}}}'
+    assert parse_json(body)["data"] == {"marginMode": {}}
+    assert _member_text(body.decode(), "data") == '{"marginMode":{}}'
 
 
 def test_numbers_within_the_bound_keep_their_type() -> None:
@@ -103,3 +111,22 @@ def test_a_cut_off_compressed_body_is_retryable() -> None:
     with pytest.raises(UnreadableReply, match="cut off") as caught:
         reader.body()
     assert caught.value.retryable
+
+
+def test_a_checked_response_reads_like_any_read_response() -> None:
+    body = b'{"code":"200000","data":1700000000000}'
+    wire = httpx.Response(
+        200,
+        headers={"Content-Encoding": "gzip", "gw-ratelimit-remaining": "5"},
+        content=gzip.compress(body),
+        request=httpx.Request("GET", "https://kucoin.test/x"),
+    )
+    checked = CheckedResponse(wire, body, parse_json(body))
+    assert checked.content == body
+    assert checked.text == body.decode()
+    assert b"".join(checked.iter_bytes()) == body
+    assert checked.json() is checked.json()  # the one checked parse, not parsed again
+    assert checked.json(parse_int=str) == {"code": "200000", "data": "1700000000000"}
+    assert "content-encoding" not in checked.headers
+    assert checked.headers["gw-ratelimit-remaining"] == "5"
+    assert checked.headers["content-length"] == str(len(body))

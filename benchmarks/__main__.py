@@ -169,6 +169,11 @@ def run(args: argparse.Namespace) -> Doc:
                 }
                 reads = run_rounds(read_set(server.url), calls_for=calls, **rounds)
                 doc["reads"]["mock"] = {"symbols": 1, "contenders": _report.per_call_doc(reads)}
+            largest = max(sizes)
+            with mock(server_cpu, symbols=largest) as server, _pinned_to(client_cpu):
+                pair = [RawSigned(server.url, largest), OursSync(server.url, largest)]
+                series = run_rounds(pair, calls_for=calls, **rounds)
+                doc["scaling_mock"] = _report.scaling_doc(series)
         except TargetUnavailable as error:
             reason = f"mock not available: {error}"
             doc["per_call"]["mock"] = {"skipped": reason}

@@ -179,19 +179,19 @@ def _render_per_call(name: str, section: Doc, title: str = "Per call") -> list[s
     return lines
 
 
-def _render_scaling(rows: list[Doc]) -> list[str]:
+def _render_scaling(rows: list[Doc], against: str = "the responder") -> list[str]:
     per_one = next(k for k in rows[0] if k.startswith("ours_over_ours_"))
     lines = [
-        "Batch-size scaling against the responder, sync (µs per call; ratios paired by round)",
+        f"Batch-size scaling against {against}, sync (µs per call; ratios paired by round)",
         f"  {'symbols':>7}{'raw signed':>12}{'ours':>10}{'ours/raw':>10}{'IQR':>14}"
-        f"{'ours/ours@' + per_one.rsplit('_', 1)[1]:>14}{'IQR':>14}",
+        f"{'ours/ours@' + per_one.rsplit('_', 1)[1]:>16}{'IQR':>14}",
     ]
     for row in rows:
         raw, ours = row["raw_signed_us"]["median"], row["ours_sync_us"]["median"]
         lines.append(
             f"  {row['symbols']:>7}{raw:>12.1f}{ours:>10.1f}"
             f"{row['ours_over_raw']['median']:>10.3f}{_iqr(row['ours_over_raw'], 3):>14}"
-            f"{row[per_one]['median']:>14.3f}{_iqr(row[per_one], 3):>14}"
+            f"{row[per_one]['median']:>16.3f}{_iqr(row[per_one], 3):>14}"
         )
     return lines
 
@@ -269,6 +269,8 @@ def render(doc: Doc) -> str:
         out += ["", *_render_per_call(name, section, "Read (get_margin_mode)")]
     if doc.get("scaling"):
         out += ["", *_render_scaling(doc["scaling"])]
+    if doc.get("scaling_mock"):
+        out += ["", *_render_scaling(doc["scaling_mock"], "the mock (knowing every symbol)")]
     out += ["", *_render_startup(doc)]
     out += ["", *_render_throughput(doc.get("throughput", {}))]
     out += ["", *_render_targets(doc["targets"])]

@@ -121,8 +121,10 @@ class RunningServer:
 
 
 @contextmanager
-def mock(cpu: int | None) -> Iterator[RunningServer]:
-    """`kucoin-futures-mock --port 0`, knowing the bench credentials, in its own process.
+def mock(cpu: int | None, *, symbols: int | None = None) -> Iterator[RunningServer]:
+    """`kucoin-futures-mock --port 0`, knowing the bench credentials, in its own process;
+    with `symbols`, the mock knowing that many of the benchmark's symbols instead
+    (`_mock_server.py`).
 
     Raises TargetUnavailable (before yielding) when the mock is missing or does not start.
     """
@@ -138,6 +140,8 @@ def mock(cpu: int | None) -> Iterator[RunningServer]:
         "--api-passphrase", creds.passphrase,
         "--quota", str(MOCK_QUOTA),
     ]  # fmt: skip
+    if symbols is not None:
+        command = [sys.executable, "-m", "benchmarks._mock_server", str(symbols)]
     process = _Process(pinned(command, cpu))
     try:
         prefix = "listening on "

@@ -130,8 +130,16 @@ class Credentials:
         return self.partner is not None
 
     def __repr__(self) -> str:
-        broker = f", partner={self.partner!r}" if self.partner else ""
-        return f"Credentials(key={_mask(self.key)!r}, key_version={self.key_version}{broker})"
+        # Also rendered for a half-built object (an error tracker showing the locals of a
+        # failing __init__): any field may be missing or hold any value, even a secret
+        # passed in the wrong position. Only values of the right kind are shown.
+        key = getattr(self, "key", None)
+        version = getattr(self, "key_version", None)
+        partner = getattr(self, "partner", None)
+        shown_key = repr(_mask(key)) if isinstance(key, str) else "?"
+        shown_version = version if version in SUPPORTED_KEY_VERSIONS else "?"
+        broker = f", partner={_mask(partner)!r}" if isinstance(partner, str) and partner else ""
+        return f"Credentials(key={shown_key}, key_version={shown_version}{broker})"
 
     __str__ = __repr__
 

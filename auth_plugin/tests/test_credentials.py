@@ -183,3 +183,34 @@ def test_plain_http_is_refused_beyond_this_machine(url: str) -> None:
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2"])
 def test_plain_http_is_fine_for_a_local_mock(url: str) -> None:
     assert futures_client(random_credentials(), base_url=url).raise_on_unexpected_status
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"key_version": "a-passphrase-in-the-wrong-place"},
+        {"key_version": 7},
+        {"key": 12345},
+        {"secret": None},
+        {"partner": "p"},
+    ],
+)
+def test_a_half_built_object_renders_in_a_traceback_with_locals(kwargs: dict[str, object]) -> None:
+    # Error trackers render every frame's locals, `self` of the failing __init__ among them.
+    import traceback
+
+    values: dict[str, object] = {
+        "key": "visible-key",
+        "secret": secrets.token_urlsafe(24),
+        "passphrase": secrets.token_urlsafe(12),
+        **kwargs,
+    }
+    with pytest.raises(ConfigurationError) as info:
+        Credentials(**values)  # type: ignore[arg-type]
+    frames = traceback.TracebackException.from_exception(info.value, capture_locals=True).stack
+    shown_self = [f.locals["self"] for f in frames if f.locals and "self" in f.locals]
+    # The frames' own arguments hold the secret (Python shows them, whatever the class
+    # does); what the class controls is its repr: it renders, and shows no secret.
+    assert shown_self and all(s.startswith("Credentials(key=") for s in shown_self), shown_self
+    for value in (values["secret"], values["passphrase"], "a-passphrase-in-the-wrong-place"):
+        assert all(str(value) not in s for s in shown_self)

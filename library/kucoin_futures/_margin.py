@@ -49,17 +49,31 @@ def margin_mode_request(
         raise InvalidInputError(
             f"margin mode must be ISOLATED or CROSS (upper case), got {_short_repr(mode)}"
         )
-    if isinstance(symbols, str | bytes):
-        raise InvalidInputError("symbols must be a list of symbols, not a single string")
-    symbol_list = list(symbols)
-    if not symbol_list:
-        raise InvalidInputError("symbols must name at least one contract")
+    symbol_list = list(requested_symbols(symbols))
     if len(symbol_list) > BATCH_MAX_SYMBOLS:
         raise InvalidInputError(
             f"at most {BATCH_MAX_SYMBOLS} symbols per batch switch, got {len(symbol_list)}"
         )
-    check_symbols(symbol_list)
     return BatchChangeMarginModeRequest(margin_mode=margin_mode, symbols=symbol_list)
+
+
+def requested_symbols(symbols: Iterable[str]) -> tuple[str, ...]:
+    """`symbols` as a tuple, checked by `check_symbols`, or `InvalidInputError` when it is
+    not a collection of symbols at all (None, a number, a single string) or is empty."""
+    if isinstance(symbols, str | bytes | bytearray):
+        raise InvalidInputError("symbols must be a list of symbols, not a single string")
+    try:
+        symbol_list = tuple(symbols)
+    except TypeError:
+        # Only the iteration is guarded: a TypeError from the caller's own generator
+        # would be raised from inside tuple() too, and is still not a list of symbols.
+        raise InvalidInputError(
+            f"symbols must be a list of symbols, got {type(symbols).__name__}"
+        ) from None
+    if not symbol_list:
+        raise InvalidInputError("symbols must name at least one contract")
+    check_symbols(symbol_list)
+    return symbol_list
 
 
 def check_symbols(symbols: Sequence[object]) -> None:

@@ -35,13 +35,14 @@ from ._errors import (
     excerpt,
 )
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
-from ._margin import check_symbols
+from ._margin import check_symbols, requested_symbols
 from ._modes import reported_mode
 from ._pacing import DEFAULT_BLOCK_MS, MAX_BLOCK_MS
 from ._retry import reset_ms
 
 DEFAULT_DEADLINE_S: Final = 120.0
 """How long a many-symbol read may wait for rate-limit resets in all (four windows)."""
+MAX_DEADLINE_S: Final = 24 * 3600.0
 DEFAULT_CONCURRENCY: Final = 4
 MAX_RATE_LIMIT_WAITS: Final = 8
 """How often one symbol's read may be held back by a used-up quota before it fails."""
@@ -99,14 +100,15 @@ def _check_symbol(symbol: object) -> str:
     raise InvalidInputError(f"symbol must be a string, got {type(symbol).__name__}")
 
 
-def _symbol_list(symbols: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(symbols, str | bytes):
-        raise InvalidInputError("symbols must be a list of symbols, not a single string")
-    symbol_list = tuple(symbols)
-    if not symbol_list:
-        raise InvalidInputError("symbols must name at least one contract")
-    check_symbols(symbol_list)
-    return symbol_list
+def _check_deadline(deadline_s: object) -> None:
+    if (
+        isinstance(deadline_s, bool)
+        or not isinstance(deadline_s, int | float)
+        or not 0 <= deadline_s <= MAX_DEADLINE_S
+    ):
+        raise InvalidInputError(
+            f"deadline_s must be a number of seconds from 0 to {MAX_DEADLINE_S:g}"
+        )
 
 
 def _mode_of(symbol: str, response: Response[Any]) -> MarginMode | str:
@@ -194,7 +196,8 @@ def get_margin_modes(
     have to wait past it fails with its `RateLimitError`). `progress(done, total)` is
     called after each symbol.
     """
-    requested = _symbol_list(symbols)
+    requested = requested_symbols(symbols)
+    _check_deadline(deadline_s)
     http = _sync_http(client)
     held_back = _HeldBack(http.monotonic() + deadline_s, http.monotonic)
     modes: dict[str, MarginMode | str] = {}
@@ -233,7 +236,8 @@ async def aget_margin_modes(
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise InvalidInputError("concurrency must be a whole number >= 1")
-    requested = _symbol_list(symbols)
+    requested = requested_symbols(symbols)
+    _check_deadline(deadline_s)
     http = _async_http(client)
     held_back = _HeldBack(http.monotonic() + deadline_s, http.monotonic)
     modes: dict[str, MarginMode | str] = {}

@@ -14,8 +14,11 @@ from kucoin_futures import (
     FuturesClient,
     InvalidInputError,
     KucoinError,
+    aget_margin_modes,
+    apply_margin_modes,
     aset_margin_mode,
     futures_client,
+    get_margin_modes,
     margin_mode_request,
     set_margin_mode,
 )
@@ -42,6 +45,9 @@ BAD_INPUT: list[tuple[Any, Any, str]] = [
     ("ISOLATED", [], "at least one"),
     ("ISOLATED", (), "at least one"),
     ("ISOLATED", "XBTUSDTM", "not a single string"),
+    ("ISOLATED", b"XBTUSDTM", "not a single string"),
+    ("ISOLATED", None, "must be a list of symbols, got NoneType"),
+    ("ISOLATED", 5, "must be a list of symbols, got int"),
     ("ISOLATED", ["XBTUSDTM", 7], r"symbols\[1\] must be a string, got int"),
     ("ISOLATED", [None], r"symbols\[0\] must be a string, got NoneType"),
     ("ISOLATED", [""], r"symbols\[0\].*got ''"),
@@ -67,6 +73,43 @@ async def test_bad_input_is_refused_before_sending_async(
 ) -> None:
     with pytest.raises(InvalidInputError, match=message):
         await aset_margin_mode(refusing_client(), mode, symbols)
+
+
+READ_BAD_INPUT = [(symbols, message) for mode, symbols, message in BAD_INPUT if mode == "ISOLATED"]
+
+
+@pytest.mark.parametrize(("symbols", "message"), READ_BAD_INPUT)
+def test_bad_symbols_are_refused_before_reading(symbols: Any, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        get_margin_modes(refusing_client(), symbols)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("symbols", "message"), READ_BAD_INPUT)
+async def test_bad_symbols_are_refused_before_reading_async(symbols: Any, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        await aget_margin_modes(refusing_client(), symbols)
+
+
+@pytest.mark.parametrize("deadline_s", [None, "10", -1, float("nan"), float("inf"), 1e10, True])
+def test_an_absurd_read_deadline_is_refused_before_reading(deadline_s: Any) -> None:
+    with pytest.raises(InvalidInputError, match="deadline_s must be a number of seconds"):
+        get_margin_modes(refusing_client(), ["XBTUSDTM"], deadline_s=deadline_s)
+
+
+@pytest.mark.parametrize(
+    ("targets", "message"),
+    [
+        (None, "targets must map"),
+        (["XBTUSDTM"], "targets must map"),
+        ({}, "targets must map"),
+        ({7: "CROSS"}, r"symbols\[0\] must be a string, got int"),
+        ({"XBTUSDTM": None}, "ISOLATED or CROSS"),
+    ],
+)
+def test_bad_targets_are_refused_before_reading(targets: Any, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        apply_margin_modes(refusing_client(), targets)
 
 
 def test_many_duplicates_are_named_briefly() -> None:

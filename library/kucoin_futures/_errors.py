@@ -24,6 +24,7 @@ itself); they are re-exported here so that users catch everything from one place
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote, quote_plus
 
@@ -216,11 +217,39 @@ def error_class_for(code: str | None, status: int) -> type[KucoinAPIError]:
     return _BY_STATUS.get(status, KucoinAPIError)
 
 
-def excerpt(body: bytes, redact: Iterable[str] = ()) -> str:
-    """The start of a body as text, at most 200 characters, with `redact` values removed."""
+def excerpt(body: bytes, redact: Iterable[str] = (), content_type: str | None = None) -> str:
+    """The start of a body as text, at most 200 characters, with `redact` values removed.
+
+    Decoded by the charset `content_type` names, else by a byte-order mark, else as UTF-8,
+    undecodable bytes replaced: a secret echoed in UTF-16 is found and removed too.
+    """
     # Decode enough bytes that a redacted value starting inside the excerpt is whole.
-    text = body[: EXCERPT_CHARS * 4 + 256].decode("utf-8", errors="replace")
+    start = body[: EXCERPT_CHARS * 4 + 256]
+    try:
+        text = start.decode(_text_encoding(start, content_type), errors="replace")
+    except LookupError:  # a charset Python does not know, or not a text encoding
+        text = start.decode("utf-8", errors="replace")
     return redact_text(text, redact)[:EXCERPT_CHARS]
+
+
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose mark it starts with
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _text_encoding(body: bytes, content_type: str | None) -> str:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip(' "'):
+            return value.strip(' "')
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if body.startswith(mark):
+            return encoding
+    return "utf-8"
 
 
 def redact_text(text: str, redact: Iterable[str]) -> str:
@@ -281,20 +310,15 @@ def unreadable_reply(
     """The error for an unreadable reply. `retryable` applies to an HTTP 200 only: a 3xx/4xx
     page (redirect, WAF block) would come back the same, a 429 or 5xx is retried as such."""
     reason = redact_text(reason, redact)
+    shown = excerpt(body, redact, headers.get("content-type"))
     if status == 429:
-        return UnreadableRateLimitReply(
-            status, excerpt(body, redact), reason, RateLimit.from_headers(headers)
-        )
+        return UnreadableRateLimitReply(status, shown, reason, RateLimit.from_headers(headers))
     if status >= 500:
-        return UnreadableServerErrorReply(
-            status, excerpt(body, redact), reason, RateLimit.from_headers(headers)
-        )
+        return UnreadableServerErrorReply(status, shown, reason, RateLimit.from_headers(headers))
     if 300 <= status < 400:
         location = redact_text(headers.get("location", "?"), redact)[:EXCERPT_CHARS]
         reason = f"redirect to {location!r} not followed ({reason})"
-    return InvalidReplyError(
-        status, excerpt(body, redact), reason, retryable=retryable and status == 200
-    )
+    return InvalidReplyError(status, shown, reason, retryable=retryable and status == 200)
 
 
 def _int_or_none(value: str | None) -> int | None:

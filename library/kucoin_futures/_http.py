@@ -110,7 +110,9 @@ def _unreadable(
     # Too large, or an encoding not asked for: never retried (it would come back the same,
     # and be downloaded again up to the cap), whatever the status.
     return InvalidReplyError(
-        response.status_code, excerpt(reader.start(), redact), redact_text(exc.reason, redact)
+        response.status_code,
+        excerpt(reader.start(), redact, response.headers.get("content-type")),
+        redact_text(exc.reason, redact),
     )
 
 
@@ -179,7 +181,8 @@ def _checked_reply(
                 if problem is not None
                 else "success reply that echoes the request's signature headers"
             )
-            return InvalidReplyError(200, excerpt(body, redact), redact_text(reason, redact))
+            shown = excerpt(body, redact, response.headers.get("content-type"))
+            return InvalidReplyError(200, shown, redact_text(reason, redact))
     error = error_from_reply(response.status_code, response.headers, body, redact=redact)
     assert error is not None  # a success was returned above
     return error

@@ -9,6 +9,7 @@ refuses to convert (thousands of digits).
 
 from __future__ import annotations
 
+import codecs
 import json
 import zlib
 from typing import Any, Final
@@ -98,7 +99,9 @@ def parse_json(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise UnreadableReply("not UTF-8 JSON (or cut off)", retryable=True) from None
+        wide = body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        reason = "in UTF-16 or UTF-32, not UTF-8 JSON" if wide else "not UTF-8 JSON (or cut off)"
+        raise UnreadableReply(reason, retryable=True) from None
     if text.startswith("\ufeff"):
         raise UnreadableReply(
             "starts with a byte-order mark (JSON replies must not)", retryable=True

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import sys
+import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from ._defaults import DEFAULT_TIMEOUT_S, PRODUCTION_BASE_URL
+from ._defaults import DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, PRODUCTION_BASE_URL
 
 if TYPE_CHECKING:
     from kucoin_futures_client import Client
@@ -39,6 +41,10 @@ EXIT_USAGE = 2
 EXIT_API_ERROR = 3
 PROG = "kucoin-margin"
 MAX_PLAN_FILE_BYTES = 1024 * 1024
+# A server message longer than this is cut in a table row or an error line (`--json`
+# prints it whole): a megabyte-long "message" is a broken server, not news.
+MAX_SHOWN_CHARS = 300
+MAX_ERROR_CHARS = 1000
 _ARROW = "\N{RIGHTWARDS ARROW}"
 
 _EPILOG = f"""\
@@ -62,14 +68,15 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
-def _positive_seconds(text: str) -> float:
+def _timeout_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0 or value == float("inf"):
+    if not 0 < value <= MAX_TIMEOUT_S:
         raise argparse.ArgumentTypeError(
-            f"--timeout must be a positive number of seconds: {text!r}"
+            f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:g}: "
+            f"{_visible(text, 40)}"
         )
     return value
 
@@ -95,7 +102,7 @@ def _build_parser() -> _Parser:
         sub.add_argument(
             "--timeout",
             metavar="S",
-            type=_positive_seconds,
+            type=_timeout_seconds,
             default=DEFAULT_TIMEOUT_S,
             help=f"seconds to wait for each reply (default {DEFAULT_TIMEOUT_S:g})",
         )
@@ -133,7 +140,8 @@ def _build_parser() -> _Parser:
     switch.add_argument(
         "--json",
         action="store_true",
-        help="print the reply's data object as received (with --dry-run/--verify: the report)",
+        help="print the reply's data object as received, UTF-8 JSON (with --dry-run/--verify: "
+        "the report)",
     )
 
     apply = command(
@@ -153,6 +161,7 @@ def _build_parser() -> _Parser:
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     """Run the CLI; returns the exit code. `environ` defaults to `os.environ`."""
     env = os.environ if environ is None else environ
+    _never_fail_to_encode(sys.stdout)
     try:
         args = _build_parser().parse_args(argv)
     except _UsageError as exc:
@@ -171,6 +180,16 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         return _fail(str(exc), EXIT_API_ERROR)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`): say so once, and keep Python
+        # from complaining again when it flushes stdout at exit.
+        _discard_stdout()
+        return _fail("output closed before everything was printed", EXIT_API_ERROR)
+    except Exception as exc:
+        # A bug of ours, or of a library below: one line and exit 3 ("the call did not
+        # end as asked"), never a traceback, and no exception text, which may quote a
+        # request. --verbose does not change this: tracebacks end up in shared logs.
+        return _fail(f"internal error: {_where(exc)}; please report it", EXIT_API_ERROR)
 
 
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -195,7 +214,11 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         if args.command == "set" and not args.dry_run:
             outcome = set_margin_mode(client, args.mode, args.symbols)
             if not args.verify:
-                print(outcome.raw_data_text if args.json else _outcome_table(outcome))
+                print(
+                    _json_text(outcome.raw_data_text or "null")
+                    if args.json
+                    else _outcome_table(outcome)
+                )
                 return EXIT_ALL_SWITCHED if outcome.all_switched else EXIT_SOME_FAILED
             report = _verified(client, args.mode, outcome, progress)
         else:
@@ -359,13 +382,43 @@ def _report_table(report: ApplyReport) -> str:
 
 
 def _columns(rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    # A server message is one row however it is laid out.
+    shown = [tuple(_visible(" ".join(cell.split())) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(shown[0]) - 1)]
     lines = []
-    for row in rows:
+    for row in shown:
         cells = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-        # A server message is one row however it is laid out.
-        lines.append(f"{cells}  {' '.join(row[-1].split())}".rstrip())
+        lines.append(f"{cells}  {row[-1]}".rstrip())
     return "\n".join(lines)
+
+
+def _visible(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """`text` safe to show on a terminal: at most `limit` characters, and every character
+    that is not printable (escape sequences, bidi overrides, line separators, lone
+    surrogates) written as its Python escape, e.g. `\\x1b`."""
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
+def _json_text(text: str) -> str:
+    """JSON text with every character that is not printable written as a `\\u` escape:
+    the same JSON value, safe on a terminal. (Outside strings, JSON holds only ASCII.)"""
+    if text.isascii():
+        return text  # JSON's raw ASCII outside and inside strings is printable or blank
+    return "".join(
+        char if char.isprintable() or char.isascii() else _json_escape(char) for char in text
+    )
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON spells characters beyond the BMP
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 class _Progress:
@@ -397,8 +450,26 @@ class _Progress:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {_visible(message, MAX_ERROR_CHARS)}", file=sys.stderr)
     return code
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{place}"
+
+
+def _never_fail_to_encode(stream: TextIO) -> None:
+    # A terminal or pipe that cannot encode a character (an ASCII locale, a lone
+    # surrogate) gets an escape for it instead of an exception in the middle of a table.
+    if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+        stream.reconfigure(errors="backslashreplace")
+
+
+def _discard_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @contextlib.contextmanager

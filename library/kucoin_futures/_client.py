@@ -4,7 +4,9 @@ clock sync."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+import os
+from collections.abc import Mapping
+from typing import Any, Final
 
 import attrs
 import httpx
@@ -26,6 +28,10 @@ from ._retry import RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_S, connect=DEFAULT_CONNECT_TIMEOUT_S)
 DEFAULT_RETRY_POLICY = RetryPolicy()
+BASE_URL_VARIABLE: Final = "KUCOIN_FUTURES_BASE_URL"
+ALLOW_HTTP_VARIABLE: Final = "KUCOIN_FUTURES_ALLOW_HTTP"
+_YES: Final = frozenset({"1", "true", "yes", "on"})
+_NO: Final = frozenset({"", "0", "false", "no", "off"})
 
 
 @attrs.define
@@ -82,7 +88,8 @@ class FuturesClient(Client):
 def futures_client(
     credentials: Credentials | None = None,
     *,
-    base_url: str = PRODUCTION_BASE_URL,
+    base_url: str | None = None,
+    allow_http: bool | None = None,
     timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
     clock: Clock | None = None,
     retry: RetryPolicy | None = DEFAULT_RETRY_POLICY,
@@ -92,7 +99,11 @@ def futures_client(
 ) -> FuturesClient:
     """The generated `kucoin_futures_client.Client`, every request signed.
 
-    Credentials default to `Credentials.from_env()`. Every reply other than a success
+    Credentials default to `Credentials.from_env()`; the base URL to
+    `KUCOIN_FUTURES_BASE_URL`, and to production only when neither is given (an empty
+    value is a `ConfigurationError`, never production). Plain `http://` is refused beyond
+    loopback unless `allow_http` (default: `KUCOIN_FUTURES_ALLOW_HTTP=1`) opts in: it
+    sends the signed headers in clear. Every reply other than a success
     raises a `KucoinError` subclass (also from the generated functions called directly).
     `retry` bounds the retries (None: never retry); with `clock_sync`, a 400002 reply
     (timestamp out of window) makes the client measure its clock offset once and resend.
@@ -102,7 +113,10 @@ def futures_client(
     (15 s by default), and a reply larger than `max_reply_bytes` after decompression
     (4 MiB by default) is refused unread with an `InvalidReplyError`.
     """
-    _check_base_url(base_url)
+    url = resolve_base_url(base_url, os.environ)
+    _check_base_url(
+        url, allow_http=allow_http_from(os.environ) if allow_http is None else allow_http
+    )
     the_timeout = _checked_timeout(timeout)
     if (
         isinstance(max_reply_bytes, bool)
@@ -113,7 +127,7 @@ def futures_client(
     creds = credentials if credentials is not None else Credentials.from_env()
     the_clock = clock if clock is not None else Clock()
     return FuturesClient(
-        base_url=base_url,
+        base_url=url,
         timeout=the_timeout,
         follow_redirects=False,
         raise_on_unexpected_status=True,
@@ -162,7 +176,38 @@ async def acalibrate_clock(client: Client) -> int:
     return await http.calibrate_clock()
 
 
-def _check_base_url(base_url: str) -> None:
+def resolve_base_url(
+    base_url: str | None, environ: Mapping[str, str], *, given_as: str = "base_url"
+) -> str:
+    """The one base-URL rule of library and CLI: `base_url` if given, else
+    `KUCOIN_FUTURES_BASE_URL`, else production. A value given but empty or blank (an unset
+    shell variable expanded) is a `ConfigurationError` naming where it came from: with
+    real keys, falling back to production would send signed switches to the live
+    exchange."""
+    if base_url is not None:
+        where, value = given_as, base_url
+    elif BASE_URL_VARIABLE in environ:
+        where, value = f"environment variable {BASE_URL_VARIABLE}", environ[BASE_URL_VARIABLE]
+    else:
+        return PRODUCTION_BASE_URL
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(
+            f"{where} is empty: give a URL, or leave it unset to use {PRODUCTION_BASE_URL}"
+        )
+    if value.strip() != value:
+        raise ConfigurationError(f"{where} has spaces around the URL")
+    return value
+
+
+def allow_http_from(environ: Mapping[str, str]) -> bool:
+    """`KUCOIN_FUTURES_ALLOW_HTTP` as a yes/no (1/true/yes/on, 0/false/no/off or unset)."""
+    value = environ.get(ALLOW_HTTP_VARIABLE, "").strip().lower()
+    if value in _YES or value in _NO:
+        return value in _YES
+    raise ConfigurationError(f"environment variable {ALLOW_HTTP_VARIABLE} must be 1 or 0")
+
+
+def _check_base_url(base_url: str, *, allow_http: bool) -> None:
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL:
@@ -172,11 +217,12 @@ def _check_base_url(base_url: str) -> None:
             f"base URL must be an absolute http(s) URL such as {PRODUCTION_BASE_URL}"
         )
     # Signed headers in clear text could be replayed by anyone on the path; plain http is
-    # for a server on this machine (the mock).
-    if url.scheme == "http" and not is_loopback_host(url.host):
+    # for a server on this machine (the mock), or, opted into, a mock on a CI network.
+    if url.scheme == "http" and not allow_http and not is_loopback_host(url.host):
         raise ConfigurationError(
-            "plain http would send signed KuCoin headers in clear: use https "
-            "(http is accepted for localhost, 127.0.0.0/8 and ::1 only)"
+            f"plain http to {url.host!r} would send signed KuCoin headers in clear: use "
+            f"https, or opt in with allow_http=True or {ALLOW_HTTP_VARIABLE}=1 (http is "
+            "accepted for localhost, 127.0.0.0/8 and ::1 without it)"
         )
 
 

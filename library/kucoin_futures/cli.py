@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from . import __version__
 from ._defaults import DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, PRODUCTION_BASE_URL
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ _ARROW = "\N{RIGHTWARDS ARROW}"
 _EPILOG = f"""\
 credentials come from KUCOIN_API_KEY, KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE and
 KUCOIN_API_KEY_VERSION (default 3); the base URL from --base-url, else
-KUCOIN_FUTURES_BASE_URL, else {PRODUCTION_BASE_URL}.
+KUCOIN_FUTURES_BASE_URL, else {PRODUCTION_BASE_URL} (an empty value is an error, never
+production). Plain http beyond this machine needs KUCOIN_FUTURES_ALLOW_HTTP=1.
 
 exit codes: 0 every symbol as asked, 1 some symbols not as asked (failed, could not
 be read, or read back in another mode), 2 usage or configuration error (nothing sent),
@@ -88,6 +90,7 @@ def _build_parser() -> _Parser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
@@ -177,7 +180,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     except (ConfigurationError, InvalidInputError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except KucoinError as exc:
-        return _fail(str(exc), EXIT_API_ERROR)
+        return _fail(_with_hint(exc), EXIT_API_ERROR)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
@@ -233,11 +236,16 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def _client(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Client]:
     from kucoin_futures_auth import Credentials
 
-    from ._client import futures_client
+    from ._client import allow_http_from, futures_client, resolve_base_url
 
+    # The library's own rule, read from the CLI's environment: an empty --base-url or
+    # variable is an error here too, never production.
+    url = resolve_base_url(args.base_url, env, given_as="--base-url")
+    allow_http = allow_http_from(env)
     credentials = Credentials.from_env(env)
-    url = args.base_url or env.get("KUCOIN_FUTURES_BASE_URL") or PRODUCTION_BASE_URL
-    with futures_client(credentials, base_url=url, timeout=args.timeout) as client:
+    with futures_client(
+        credentials, base_url=url, allow_http=allow_http, timeout=args.timeout
+    ) as client:
         yield client
 
 
@@ -452,6 +460,15 @@ class _Progress:
 def _fail(message: str, code: int) -> int:
     print(f"{PROG}: error: {_visible(message, MAX_ERROR_CHARS)}", file=sys.stderr)
     return code
+
+
+def _with_hint(exc: Exception) -> str:
+    from ._errors import KucoinAPIError
+
+    if isinstance(exc, KucoinAPIError) and exc.code == "400004":
+        # The passphrase travels signed with the secret: KuCoin cannot tell the two apart.
+        return f"{exc} (a wrong KUCOIN_API_SECRET shows up as a wrong passphrase too)"
+    return str(exc)
 
 
 def _where(exc: BaseException) -> str:

@@ -154,6 +154,29 @@ def test_api_error_exits_3(kucoin_mock: RunningMock, capsys: pytest.CaptureFixtu
     assert err == "kucoin-margin: error: KuCoin error 400003: KC-API-KEY not exists (HTTP 401)\n"
 
 
+def test_a_wrong_secret_gets_a_hint_with_the_passphrase_error(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # KuCoin checks the passphrase first, and it travels signed with the secret.
+    env = env_for(kucoin_mock, KUCOIN_API_SECRET="not-the-secret")
+    code, out, err = run(capsys, ["set", "CROSS", "XBTUSDTM"], env)
+    assert (code, out) == (3, "")
+    assert err.startswith("kucoin-margin: error: KuCoin error 400004: ")
+    assert err.endswith("(a wrong KUCOIN_API_SECRET shows up as a wrong passphrase too)\n")
+    assert "not-the-secret" not in err
+
+
+def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    import kucoin_futures
+
+    code, out, _err = run(capsys, ["--version"], {})
+    assert code == 0
+    assert out == f"kucoin-margin {version('kucoin-futures-client')}\n"
+    assert kucoin_futures.__version__ == version("kucoin-futures-client")
+
+
 def test_business_error_exits_3(
     kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
 ) -> None:

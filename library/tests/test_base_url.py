@@ -1,0 +1,205 @@
+"""One base-URL rule for library and CLI, and plain http beyond loopback only by opt-in.
+
+Nothing here connects anywhere: the clients are built, not used, and the CLI's client
+factory is replaced by one that records what it was given.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+
+from kucoin_futures import PRODUCTION_BASE_URL, ConfigurationError, Credentials, futures_client
+from kucoin_futures.cli import main
+
+
+def credentials() -> Credentials:
+    return Credentials("k", secrets.token_urlsafe(), secrets.token_urlsafe())
+
+
+@pytest.fixture
+def environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("KUCOIN_FUTURES_BASE_URL", "KUCOIN_FUTURES_ALLOW_HTTP"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+# ---- the library -----------------------------------------------------------------------
+
+
+def test_production_only_when_nothing_was_given(environ: pytest.MonkeyPatch) -> None:
+    assert futures_client(credentials())._base_url == PRODUCTION_BASE_URL
+
+
+def test_the_environment_is_used_when_no_argument_is_given(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("KUCOIN_FUTURES_BASE_URL", "http://127.0.0.1:8080")
+    assert futures_client(credentials())._base_url == "http://127.0.0.1:8080"
+
+
+def test_the_argument_wins_over_the_environment(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("KUCOIN_FUTURES_BASE_URL", "http://127.0.0.1:8080")
+    client = futures_client(credentials(), base_url="https://futures.example")
+    assert client._base_url == "https://futures.example"
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\t\n"])
+def test_an_empty_argument_is_an_error_not_production(
+    environ: pytest.MonkeyPatch, value: str
+) -> None:
+    environ.setenv("KUCOIN_FUTURES_BASE_URL", "http://127.0.0.1:8080")
+    with pytest.raises(ConfigurationError, match=r"^base_url is empty"):
+        futures_client(credentials(), base_url=value)
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_variable_is_an_error_naming_it(environ: pytest.MonkeyPatch, value: str) -> None:
+    environ.setenv("KUCOIN_FUTURES_BASE_URL", value)
+    with pytest.raises(ConfigurationError, match=r"^environment variable KUCOIN_FUTURES_BASE_URL"):
+        futures_client(credentials())
+
+
+def test_a_url_with_spaces_around_it_is_an_error(environ: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError, match="spaces around"):
+        futures_client(credentials(), base_url=" https://futures.example")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://mock:8080", "http://api-futures.kucoin.com", "http://10.0.0.5:8080"]
+)
+def test_plain_http_beyond_loopback_is_refused_naming_the_opt_in(
+    environ: pytest.MonkeyPatch, url: str
+) -> None:
+    with pytest.raises(ConfigurationError, match="allow_http=True or KUCOIN_FUTURES_ALLOW_HTTP=1"):
+        futures_client(credentials(), base_url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:1", "http://127.255.0.9:1", "http://localhost:1", "http://[::1]:1"]
+)
+def test_all_of_loopback_needs_no_opt_in(environ: pytest.MonkeyPatch, url: str) -> None:
+    assert futures_client(credentials(), base_url=url)._base_url == url
+
+
+def test_the_opt_in_by_argument(environ: pytest.MonkeyPatch) -> None:
+    client = futures_client(credentials(), base_url="http://mock:8080", allow_http=True)
+    assert client._base_url == "http://mock:8080"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
+def test_the_opt_in_by_environment(environ: pytest.MonkeyPatch, value: str) -> None:
+    environ.setenv("KUCOIN_FUTURES_ALLOW_HTTP", value)
+    environ.setenv("KUCOIN_FUTURES_BASE_URL", "http://mock:8080")
+    assert futures_client(credentials())._base_url == "http://mock:8080"
+
+
+def test_the_argument_false_overrides_the_environment(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("KUCOIN_FUTURES_ALLOW_HTTP", "1")
+    with pytest.raises(ConfigurationError, match="in clear"):
+        futures_client(credentials(), base_url="http://mock:8080", allow_http=False)
+
+
+@pytest.mark.parametrize("value", ["0", "no", ""])
+def test_a_no_in_the_environment_keeps_the_refusal(environ: pytest.MonkeyPatch, value: str) -> None:
+    environ.setenv("KUCOIN_FUTURES_ALLOW_HTTP", value)
+    with pytest.raises(ConfigurationError, match="in clear"):
+        futures_client(credentials(), base_url="http://mock:8080")
+
+
+def test_an_unclear_opt_in_is_an_error(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("KUCOIN_FUTURES_ALLOW_HTTP", "maybe")
+    with pytest.raises(ConfigurationError, match="KUCOIN_FUTURES_ALLOW_HTTP must be 1 or 0"):
+        futures_client(credentials(), base_url="https://futures.example")
+
+
+# ---- the CLI: the same rule, read from its environment ----------------------------------
+
+CREDENTIALS_ENV = {"KUCOIN_API_KEY": "k", "KUCOIN_API_SECRET": "s", "KUCOIN_API_PASSPHRASE": "p"}
+
+
+class Sent(BaseException):  # not an Exception: the CLI turns those into exit 3
+    """Raised by the recording factory: the CLI got as far as building a client."""
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    from kucoin_futures import _client
+
+    recorded: dict[str, Any] = {}
+
+    def recording(*_args: Any, **kwargs: Any) -> Any:
+        recorded.update(kwargs)
+        raise Sent
+
+    monkeypatch.setattr(_client, "futures_client", recording)
+    return recorded
+
+
+def cli(argv: list[str], env: dict[str, str]) -> int:
+    try:
+        return main(["get", "XBTUSDTM", *argv], environ={**CREDENTIALS_ENV, **env})
+    except Sent:
+        return -1
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "url"),
+    [
+        ([], {}, PRODUCTION_BASE_URL),
+        ([], {"KUCOIN_FUTURES_BASE_URL": "http://127.0.0.1:9"}, "http://127.0.0.1:9"),
+        (
+            ["--base-url", "https://a.example"],
+            {"KUCOIN_FUTURES_BASE_URL": "http://127.0.0.1:9"},
+            "https://a.example",
+        ),
+    ],
+    ids=["nothing", "environment", "argument"],
+)
+def test_the_cli_takes_the_url_by_the_same_rule(
+    built: dict[str, Any], argv: list[str], env: dict[str, str], url: str
+) -> None:
+    assert cli(argv, env) == -1
+    assert built["base_url"] == url
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "message"),
+    [
+        (["--base-url", ""], {}, "--base-url is empty"),
+        (
+            ["--base-url", " "],
+            {"KUCOIN_FUTURES_BASE_URL": "http://127.0.0.1:9"},
+            "--base-url is empty",
+        ),
+        (
+            [],
+            {"KUCOIN_FUTURES_BASE_URL": ""},
+            "environment variable KUCOIN_FUTURES_BASE_URL is empty",
+        ),
+        ([], {"KUCOIN_FUTURES_ALLOW_HTTP": "perhaps"}, "KUCOIN_FUTURES_ALLOW_HTTP must be 1 or 0"),
+    ],
+)
+def test_an_empty_url_in_the_cli_exits_2_naming_where_it_came_from(
+    built: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    env: dict[str, str],
+    message: str,
+) -> None:
+    assert cli(argv, env) == 2
+    assert not built  # no client was even built
+    assert message in capsys.readouterr().err
+
+
+def test_the_cli_refuses_plain_http_beyond_loopback_naming_the_opt_in(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli(["--base-url", "http://mock:8080"], {}) == 2
+    assert "KUCOIN_FUTURES_ALLOW_HTTP=1" in capsys.readouterr().err
+
+
+def test_the_cli_passes_the_opt_in_from_its_environment(built: dict[str, Any]) -> None:
+    assert cli(["--base-url", "http://mock:8080"], {"KUCOIN_FUTURES_ALLOW_HTTP": "1"}) == -1
+    assert built["allow_http"] is True
+    assert built["base_url"] == "http://mock:8080"

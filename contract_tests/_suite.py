@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from kucoin_futures_mock import SYMBOLS
 
 from ._auth import GeneratedRequestSigner
 from ._forgery import forging_for  # also registers the forged_credentials_rejected check
+from ._redaction import RedactingWriter, redact_file
 from ._stateful import (  # also registers the read_after_switch check
     SWITCH_OPERATION,
     Tally,
@@ -168,10 +170,13 @@ def run_suite(
     )
     stateful = bool(schema.config.phases.stateful.enabled)
     source = catalogue if catalogue is not None else symbols if symbols is not None else SYMBOLS
+    # Console output passes through the redaction; the JUnit file is redacted once written.
+    stdout = RedactingWriter(sys.stdout, credentials) if console else None
     for handler in handlers:
         handler.start(context)
     try:
         with (
+            contextlib.redirect_stdout(stdout) if stdout else contextlib.nullcontext(),
             restriction,
             stateful_symbols_from(tuple(source)),
             forging_for(credentials),
@@ -183,8 +188,13 @@ def run_suite(
                 for handler in handlers:
                     handler.handle_event(context, event)
     finally:
-        for handler in handlers:
-            handler.shutdown(context)
+        with contextlib.redirect_stdout(stdout) if stdout else contextlib.nullcontext():
+            for handler in handlers:
+                handler.shutdown(context)
+        if stdout is not None:
+            stdout.flush()
+        if junit_path is not None and junit_path.exists():
+            redact_file(junit_path, credentials)
     return collector.result(
         cases=context.statistic.total_cases, exit_code=int(context.exit_code), tally=tally
     )

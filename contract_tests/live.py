@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from kucoin_futures._client import is_loopback_host
+from kucoin_futures._client import allow_http_from, check_base_url, is_loopback_host
 from kucoin_futures_auth import ConfigurationError, Credentials
 
 from ._auth import KucoinRequestsAuth
@@ -43,6 +43,12 @@ EXIT_PASSED = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOT_RESTORED = 3
+EXIT_MEANINGS = {
+    EXIT_PASSED: "the server honours the contract",
+    EXIT_FAILED: "the server does not honour the contract",
+    EXIT_USAGE: "the run could not start (nothing was switched)",
+    EXIT_NOT_RESTORED: "some listed symbol could not be restored to its mode from before the run",
+}
 
 READ_PATH = READ_OPERATION.partition(" ")[2]
 SWITCH_PATH = SWITCH_OPERATION.partition(" ")[2]
@@ -63,10 +69,25 @@ class UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    env = os.environ if environ is None else environ
+    """Run; returns the exit status, and says it with its meaning as the last line on
+    stderr (`make contract` shows it, though make itself exits 2 for any failure)."""
     try:
-        base_url = _check_base_url(args.base_url)
+        code = _run(argv, os.environ if environ is None else environ)
+    except SystemExit as exc:  # from argparse: --help, or a usage error already shown
+        if exc.code in (0, None):
+            raise
+        code = EXIT_USAGE
+    print(f"contract_tests.live: exit {code}: {EXIT_MEANINGS[code]}", file=sys.stderr)
+    return code
+
+
+def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        base_url = _checked_url_argument(args.base_url)
+        # The library's rule: signed headers go over plain http to this machine only,
+        # unless KUCOIN_FUTURES_ALLOW_HTTP opts in.
+        check_base_url(base_url, allow_http=allow_http_from(env))
         symbols = parse_symbols(env.get(SYMBOLS_VARIABLE, ""))
         if not symbols and not is_loopback_url(base_url):
             raise UsageError(
@@ -206,7 +227,7 @@ def is_loopback_url(url: str) -> bool:
     return is_loopback_host(urlsplit(url).hostname or "")
 
 
-def _check_base_url(value: str) -> str:
+def _checked_url_argument(value: str) -> str:
     url = value.strip().rstrip("/")
     if not url:
         raise UsageError("--base-url is empty (make contract BASE_URL=https://...)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -142,7 +143,14 @@ def test_live_run_fails_when_the_server_refuses_valid_requests(
 
     assert status == live.EXIT_FAILED
     assert "FAILED" in out.out
-    assert "not-the-secret" not in out.out + out.err
+    # The failures' "Reproduce with: curl ..." lines are there, without a credential.
+    assert "curl -X POST -H 'KC-API-KEY: [REDACTED]'" in out.out
+    written = junit.read_text()
+    assert "KC-API-PASSPHRASE: [REDACTED]" in written
+    for shown in (out.out + out.err, written):
+        for value in (wrong.secret, wrong.passphrase, wrong._signed_passphrase, wrong.key):
+            assert value not in shown
+        assert re.search(r"KC-API-SIGN['\"]?:\s*['\"]?[A-Za-z0-9+/]{43}=", shown) is None
     report = ElementTree.parse(junit).getroot()  # noqa: S314 - written by this run
     assert report.get("failures") != "0"
 
@@ -202,3 +210,30 @@ def test_make_contract_runs_the_module() -> None:
     )
     assert result.returncode == live.EXIT_USAGE, result.stderr
     assert "--base-url is empty" in result.stderr
+    assert result.stderr.endswith(
+        "contract_tests.live: exit 2: the run could not start (nothing was switched)\n"
+    )
+
+
+def test_make_contract_ends_with_the_runners_code_and_its_meaning() -> None:
+    # GNU make reports any failed recipe as its own exit 2; the runner's line says which.
+    result = subprocess.run(
+        ["make", "--no-print-directory", "contract", "BASE_URL=http://mock:8080"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+    assert (
+        lines[-1] == "contract_tests.live: exit 2: the run could not start (nothing was switched)"
+    )
+    assert "KUCOIN_FUTURES_ALLOW_HTTP=1" in result.stderr  # plain http beyond loopback
+
+
+@pytest.mark.parametrize("code", sorted(live.EXIT_MEANINGS))
+def test_every_exit_code_has_a_meaning_and_the_readme_lists_it(code: int) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert f"| {code} | {live.EXIT_MEANINGS[code]}" in readme

@@ -114,7 +114,7 @@ def futures_client(
     (4 MiB by default) is refused unread with an `InvalidReplyError`.
     """
     url = resolve_base_url(base_url, os.environ)
-    _check_base_url(
+    check_base_url(
         url, allow_http=allow_http_from(os.environ) if allow_http is None else allow_http
     )
     the_timeout = _checked_timeout(timeout)
@@ -207,7 +207,7 @@ def allow_http_from(environ: Mapping[str, str]) -> bool:
     raise ConfigurationError(f"environment variable {ALLOW_HTTP_VARIABLE} must be 1 or 0")
 
 
-def _check_base_url(base_url: str, *, allow_http: bool) -> None:
+def check_base_url(base_url: str, *, allow_http: bool) -> None:
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL:

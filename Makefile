@@ -65,6 +65,14 @@ upstream-check: $(STAMP)
 	@test -n "$(UPSTREAM)" || { echo "usage: make upstream-check UPSTREAM='PATH_OR_URL ...'" >&2; exit 2; }
 	$(BIN)/python -m contract_tests.upstream $(UPSTREAM)
 
+# What regenerating from openapi.yaml changes in the generated package's public API since a
+# git revision (breaking, or only additions): make spec-diff BASE=5564769
+# Scripts call `python -m contract_tests.spec_diff --base REV` (0 additions only, 1 breaking,
+# 2 unreadable spec).
+spec-diff: $(STAMP)
+	@test -n "$(BASE)" || { echo "usage: make spec-diff BASE=<git revision>" >&2; exit 2; }
+	$(BIN)/python -m contract_tests.spec_diff --base "$(BASE)"
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check auth_plugin library mock_server contract_tests benchmarks

@@ -281,7 +281,10 @@ def request_and_reply_fields(
     doc: Document, op: Mapping[str, Any], where: str
 ) -> dict[str, FieldFacts]:
     fields: dict[str, FieldFacts] = {}
-    for index, raw in enumerate(op.get("parameters", [])):
+    parameters, responses = op.get("parameters", []), op.get("responses", {})
+    if not isinstance(parameters, list) or not isinstance(responses, dict):
+        raise SpecShapeError(f"{doc.name}: {where}: parameters or responses of the wrong type")
+    for index, raw in enumerate(parameters):
         param, param_records = doc.merged(raw, f"{where} parameters[{index}]")
         name, location = param.get("name"), param.get("in")
         if not isinstance(name, str) or not isinstance(location, str):
@@ -293,7 +296,7 @@ def request_and_reply_fields(
         schema = json_schema_of(doc, op["requestBody"], f"{where} requestBody")
         if schema is not None:
             walk_schema(doc, schema, "body", None, fields)
-    ok = op.get("responses", {}).get("200")
+    ok = responses.get("200")
     if ok is not None:
         schema = json_schema_of(doc, ok, f"{where} 200")
         data = success_data(doc, schema, f"{where} 200") if schema is not None else None
@@ -325,6 +328,8 @@ def ours(doc: Document) -> list[OperationSurface]:
     for method, path, op in doc.operations():
         where = f"{method.upper()} {path}"
         limit = op.get("x-rate-limit", {})
+        if not isinstance(limit, dict):
+            raise SpecShapeError(f"{doc.name}: {where}: x-rate-limit is not an object")
         private = op.get("security", default_security) != []
         surfaces.append(
             OperationSurface(
@@ -369,7 +374,7 @@ def upstream(doc: Document) -> list[OperationSurface]:
                     "permission": _text(op.get("x-api-permission")),
                     "channel": _text(op.get("x-api-channel")),
                 },
-                statuses={str(status): {} for status in op.get("responses", {})},
+                statuses={str(status): {} for status in statuses_of(doc, op, where)},
                 deliberate={},
                 abandoned=abandon is True
                 or str(abandon).lower() in {"true", "abandon", "abandoned"},

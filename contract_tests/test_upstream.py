@@ -292,6 +292,8 @@ def test_each_mutation_fails_naming_the_change(tmp_path: Path, name: str) -> Non
         ('{"swagger": "2.0", "paths": {}}', "not an OpenAPI 3 document (no 'openapi' version)"),
         ('{"openapi": "3.0.1"}', "not an OpenAPI 3 document (no 'paths' object)"),
         ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"parameters": [{}]}}}}', "lacks name"),
+        ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"responses": []}}}}', "wrong type"),
+        ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"responses": {"200": 1}}}}}', "got 1"),
     ],
 )
 def test_input_that_is_not_openapi_exits_2_with_one_line(

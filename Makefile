@@ -16,7 +16,7 @@ GENERATOR = PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate
 OPERATIONS := library/kucoin_futures/_operations.json
 DERIVE     := $(BIN)/python library/derive_operations.py $(SPEC)
 
-.PHONY: venv demo test generate check-generated lint bench mock contract lock clean
+.PHONY: venv demo test generate check-generated upstream-check spec-diff lint bench mock contract lock clean
 
 venv: $(STAMP)
 
@@ -55,6 +55,23 @@ check-generated: $(STAMP)
 	else \
 		echo "generated code differs from what $(SPEC) generates: run 'make generate'" >&2; exit 1; \
 	fi
+
+# Has KuCoin's published spec moved away from openapi.yaml? One or more of KuCoin's OpenAPI
+# JSON files (one per area), as paths or URLs:
+#   make upstream-check UPSTREAM="openapi-futures-positions.json openapi-futures-market.json"
+# make reports every failure as 2; scripts call `python -m contract_tests.upstream` for
+# its own exit status (0 only deliberate differences, 1 differences, 2 unreadable input).
+upstream-check: $(STAMP)
+	@test -n "$(UPSTREAM)" || { echo "usage: make upstream-check UPSTREAM='PATH_OR_URL ...'" >&2; exit 2; }
+	$(BIN)/python -m contract_tests.upstream $(UPSTREAM)
+
+# What regenerating from openapi.yaml changes in the generated package's public API since a
+# git revision (breaking, or only additions): make spec-diff BASE=5564769
+# Scripts call `python -m contract_tests.spec_diff --base REV` (0 additions only, 1 breaking,
+# 2 unreadable spec).
+spec-diff: $(STAMP)
+	@test -n "$(BASE)" || { echo "usage: make spec-diff BASE=<git revision>" >&2; exit 2; }
+	$(BIN)/python -m contract_tests.spec_diff --base "$(BASE)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

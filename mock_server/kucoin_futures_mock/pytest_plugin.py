@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ._extra import missing_extra_line, missing_mock_module
+
 if TYPE_CHECKING:
     from kucoin_futures_mock import RunningMock
 
@@ -45,11 +47,10 @@ def kucoin_mock() -> Iterator[RunningMock]:
     """A fresh mock KuCoin Futures on a free port, served in a thread for one test."""
     try:
         from kucoin_futures_mock import serve_in_thread
-    except ImportError as exc:  # the package is installed without its `mock` extra
-        pytest.fail(
-            f"the kucoin_mock fixture needs the mock's dependencies ({exc}): "
-            "pip install 'kucoin-futures-client[mock]'",
-            pytrace=False,
-        )
+    except ModuleNotFoundError as exc:  # the package is installed without its `mock` extra
+        module = missing_mock_module(exc)
+        if module is None:
+            raise
+        pytest.fail(missing_extra_line("the kucoin_mock fixture", module), pytrace=False)
     with serve_in_thread() as running:
         yield running

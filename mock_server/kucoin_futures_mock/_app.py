@@ -10,7 +10,7 @@ last two. A signed request meets these steps, in this order (the first that answ
 4. authentication by the verifier (`kucoin_futures_auth.verify.verify_request` unless
    another is injected) over METHOD + path and query (decoded, see `signing_path`) + the
    body bytes received (none for a read) -> 401 with its code; the clock it uses
-   includes `clock_skew`;
+   includes `clock_skew` (which only these signed requests use up);
 5. rate limit: the account's Futures pool is charged (weight 2, whichever operation)
    -> 429 `429000` over quota;
 6. permission: an account without "Futures" -> 401 `400007`;
@@ -294,7 +294,7 @@ class _Service:
         if scope["method"] not in ("GET", "HEAD"):
             return _Outcome(self.not_allowed(scope, b"GET, HEAD"))
         mock = self._mock
-        faults = mock._draw_faults(outcomes=False)
+        faults = mock._draw_faults(signed=False)
         if faults.latency_ms:
             await anyio.sleep(faults.latency_ms / 1000)
         charge = mock._charge(_client_pool(scope))
@@ -318,7 +318,7 @@ class _Service:
         if scope["method"] != method:
             return _Outcome(self.not_allowed(scope, method.encode("ascii")))
         mock = self._mock
-        faults = mock._draw_faults(outcomes=True)
+        faults = mock._draw_faults(signed=True)
         if faults.latency_ms:
             await anyio.sleep(faults.latency_ms / 1000)
         if faults.outcome is Fault.HTML_502:

@@ -26,7 +26,9 @@ from ._state import DEMO_CREDENTIALS, MARGIN_MODES, SYMBOLS, Account, MockKucoin
 _FAULT_HELP = """\
 faults (--fault KIND[:count=N|rate=P][,param=value]..., repeatable):
   latency         delay each reply; ms=100
-  clock_skew      offset the server clock (timestamp endpoint and 5 s signature window);
+  clock_skew      a server clock off by ms for the next count SIGNED requests (their 5 s
+                  signature window is measured against it); the timestamp endpoint
+                  reports the skewed clock while it lasts, without using up the count;
                   ms=10000
   http_500        HTTP 500 500000 after authentication
   http_503        HTTP 503 503000 after authentication
@@ -41,7 +43,8 @@ faults (--fault KIND[:count=N|rate=P][,param=value]..., repeatable):
                   consume it
   count=N fires for the next N requests, rate=P for each with probability P (seeded by
   --seed), neither for every request. Only latency and clock_skew touch the timestamp
-  endpoint; lost_switch counts only switches that pass validation.
+  endpoint (latency counts it, clock_skew does not); lost_switch counts only switches
+  that pass validation.
   Examples: --fault http_503:count=2  --fault latency:rate=0.1,ms=250
             --fault lost_switch:count=1
 """

@@ -13,6 +13,11 @@ Which requests consult which rules: modifiers apply to every operation; outcomes
 the three signed operations only (read, switch, batch switch), so the public timestamp
 endpoint stays usable for clock sync while a test fails the calls it is about.
 
+`clock_skew` models a server clock that is off for its count of *signed* requests: only
+those use up its count. The timestamp endpoint reports the skewed clock while the rule is
+armed, without using it up, so a client that calibrates after a 400002 calibrates to the
+clock its retry is judged by, whatever the count.
+
 `lost_switch` is neither: it is consulted only by a switch (single or batch) that has passed
 every check and is about to change state, so a read, a refused switch or a replaced reply
 never uses up its count. It combines with the modifiers and with `reset` / `truncated`.
@@ -35,8 +40,9 @@ class Fault(enum.StrEnum):
     LATENCY = "latency"
     """Delay the reply by `ms` milliseconds (default 100)."""
     CLOCK_SKEW = "clock_skew"
-    """Offset the server clock by `ms` (default 10000): the timestamp endpoint reports it and
-    the 5 s signature window is measured against it."""
+    """A server clock off by `ms` (default 10000) for the next `count` signed requests: their
+    5 s signature window is measured against it. The timestamp endpoint reports the skewed
+    clock while the fault is armed, without using up its count."""
     HTTP_500 = "http_500"
     """HTTP 500 `{"code":"500000","msg":"Internal Server Error"}` after the gateway checks."""
     HTTP_503 = "http_503"
@@ -135,6 +141,10 @@ class FaultRule:
         if self.count is not None:
             self.count -= 1
             return True
+        return self.shows(rng)
+
+    def shows(self, rng: random.Random) -> bool:
+        """Whether this rule applies to the current request, leaving its count as it is."""
         if self.rate is not None:
             return rng.random() < self.rate
         return True
@@ -157,23 +167,24 @@ class FaultDraw:
 NO_FAULTS: Final = FaultDraw()
 
 
-def draw(rules: list[FaultRule], rng: random.Random, *, outcomes: bool) -> FaultDraw:
+def draw(rules: list[FaultRule], rng: random.Random, *, signed: bool) -> FaultDraw:
     """Decide the faults for one request; removes rules whose count ran out.
 
-    `outcomes` is False for requests that only take modifiers (the public endpoint).
+    `signed` is True for the signed operations (outcomes apply, `clock_skew` counts down),
+    False for the public timestamp endpoint (modifiers only; `clock_skew` shows, unspent).
     """
     latency_ms = skew_ms = 0
     outcome: FaultRule | None = None
     for rule in rules:
-        if rule.kind in MODIFIERS:
+        if rule.kind is Fault.LATENCY:
             if rule.fires(rng):
-                if rule.kind is Fault.LATENCY:
-                    latency_ms += int(rule.params["ms"])
-                else:
-                    skew_ms += int(rule.params["ms"])
+                latency_ms += int(rule.params["ms"])
+        elif rule.kind is Fault.CLOCK_SKEW:
+            if rule.fires(rng) if signed else rule.shows(rng):
+                skew_ms += int(rule.params["ms"])
         elif rule.kind in SWITCH_FAULTS:
             continue
-        elif outcomes and outcome is None and rule.fires(rng):
+        elif signed and outcome is None and rule.fires(rng):
             outcome = rule
     rules[:] = [rule for rule in rules if not rule.exhausted]
     if outcome is None:

@@ -377,11 +377,11 @@ class MockKucoin:
     def _account(self, key: str) -> Account | None:
         return self._accounts.get(key)
 
-    def _draw_faults(self, *, outcomes: bool) -> FaultDraw:
+    def _draw_faults(self, *, signed: bool) -> FaultDraw:
         if not self._faults:
             return NO_FAULTS
         with self._lock:
-            return draw(self._faults, self._rng, outcomes=outcomes)
+            return draw(self._faults, self._rng, signed=signed)
 
     def _charge(self, pool: Hashable) -> Charge:
         with self._lock:

@@ -137,3 +137,11 @@ def test_the_fixture_without_the_mock_extra_fails_with_the_same_hint(tmp_path: P
     )
     assert expected in result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_the_clock_skew_help_says_what_it_models(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "clock_skew a server clock off by ms for the next count SIGNED requests" in help_text
+    assert "reports the skewed clock while it lasts, without using up the count" in help_text

@@ -23,6 +23,9 @@ last two. A signed request meets these steps, in this order (the first that answ
    consults `lost_switch` here, and a lost one replies the same but changes nothing;
 10. faults `reset` / `truncated` damage whichever reply was produced.
 
+The admin API under `/_mock/` (`_admin`, on unless `create_app(admin=False)`) stands
+outside all of this: no signature, rate limit, fault or recording.
+
 Replies that are not charged to an account (404, 405, failed authentication, the public
 timestamp endpoint) are charged to the client IP's Public pool; every reply except the
 CDN's `html_502` carries the `gw-ratelimit-*` headers of the pool it was charged to.
@@ -43,6 +46,9 @@ from starlette.types import Receive, Scope, Send
 from kucoin_futures_auth import signing_path
 from kucoin_futures_auth.verify import VerificationFailure, Verifier, verify_request
 
+from ._admin import PREFIX as ADMIN_PREFIX
+from ._admin import AdminApi
+from ._body import ClientDisconnected, read_body
 from ._faults import BACKEND_OUTCOMES, DELIVERY_OUTCOMES, Fault, FaultDraw
 from ._ratelimit import Charge
 from ._spec import (
@@ -66,7 +72,6 @@ from ._state import (
 )
 
 MAX_BODY_BYTES: Final = 1024 * 1024
-_DRAIN_BYTES: Final = 64 * MAX_BODY_BYTES
 
 _log = logging.getLogger("kucoin_futures_mock")
 _JSON: Final = b"application/json"
@@ -110,10 +115,6 @@ class _Outcome(NamedTuple):
     reply: _Reply
     request_body: bytes = b""
     delivery: Fault | None = None
-
-
-class _ClientDisconnected(Exception):
-    pass
 
 
 # What runs behind the gateway for one signed operation: (account key, scope, headers,
@@ -172,31 +173,6 @@ def _is_json_content_type(value: str | None) -> bool:
     return value is not None and value.partition(";")[0].strip().lower() == "application/json"
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None if it exceeds MAX_BODY_BYTES.
-
-    An oversized body is still read (and dropped) up to _DRAIN_BYTES: a client that is
-    still sending when the server closes the connection may never see the refusal.
-    """
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        raise _ClientDisconnected
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        return body if len(body) <= MAX_BODY_BYTES else None
-    chunks = [body]
-    size = len(body)
-    while message.get("more_body", False) and size <= _DRAIN_BYTES:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientDisconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY_BYTES:
-            chunks.append(chunk)
-    return b"".join(chunks) if size <= MAX_BODY_BYTES else None
-
-
 async def _deliver(send: Send, reply: _Reply, delivery: Fault | None) -> None:
     body = reply.body
     if delivery is Fault.TRUNCATED:
@@ -227,7 +203,7 @@ class _Endpoint:
         received_at = self._mock.clock()
         try:
             outcome = await self._handle(scope, receive)
-        except _ClientDisconnected:
+        except ClientDisconnected:
             return
         reply = outcome.reply
         self._mock._record(
@@ -326,7 +302,7 @@ class _Service:
         if faults.outcome is Fault.BURST_429:
             burst = Charge(False, mock.quota, 0, int(faults.params["reset_ms"]))
             return _Outcome(_Reply(429, _error("429000", "Too Many Requests"), burst.headers()))
-        body = await _read_body(receive)
+        body = await read_body(receive, MAX_BODY_BYTES)
         if body is None:
             reply = self._public(
                 scope, 400, "400100", "body: larger than 1 MiB", [(b"connection", b"close")]
@@ -444,11 +420,15 @@ def _symbol_reply(code: str, symbol: str, result: str) -> bytes:
     return _encode(document).encode("ascii")
 
 
-def create_app(mock: MockKucoin | None = None, *, verify: Verifier | None = None) -> Starlette:
+def create_app(
+    mock: MockKucoin | None = None, *, verify: Verifier | None = None, admin: bool = True
+) -> Starlette:
     """The mock as a Starlette app, backed by `mock` (a fresh demo `MockKucoin` if None).
 
     `verify` replaces the signature check (default: `kucoin_futures_auth`'s
     `verify_request`), e.g. with a deliberately broken one to prove a test suite notices.
+    `admin` serves the admin API under `/_mock/` (see `_admin`); without it those paths
+    are unknown paths like any other (404 `404000`).
     The spec is loaded and its request validator compiled here, once.
     """
     mock = MockKucoin() if mock is None else mock
@@ -461,12 +441,14 @@ def create_app(mock: MockKucoin | None = None, *, verify: Verifier | None = None
         read_queries=QueryChecker(operation_query_validators(spec, READ_PATH, "get")),
     )
     install_reset_log_filter()
+    admin_routes = [Route(f"{ADMIN_PREFIX}/{{rest:path}}", AdminApi(mock))] if admin else []
     app = Starlette(
         routes=[
             Route(BATCH_PATH, _Endpoint(mock, service.batch_change_margin_mode)),
             Route(SWITCH_PATH, _Endpoint(mock, service.change_margin_mode)),
             Route(READ_PATH, _Endpoint(mock, service.get_margin_mode)),
             Route(TIMESTAMP_PATH, _Endpoint(mock, service.server_time)),
+            *admin_routes,
             Route("/{path:path}", _Endpoint(mock, service.unknown_path)),
         ]
     )

@@ -49,6 +49,15 @@ faults (--fault KIND[:count=N|rate=P][,param=value]..., repeatable):
             --fault lost_switch:count=1
 """
 
+_ADMIN_HELP = """\
+admin API (unsigned, off with --no-admin; described by GET /_mock/openapi.yaml):
+  GET  /_mock/state                accounts, modes, busy symbols, faults, rate limits
+  PUT  /_mock/symbols/SYMBOL       {"mode": "ISOLATED", "busy": true} (either; ?account=KEY)
+  POST /_mock/faults               {"kind": "http_503", "count": 2}, as --fault; DELETE clears
+  POST /_mock/reset                back to the state these flags describe
+  GET  /_mock/requests             recorded requests, signature, passphrase and key redacted
+"""
+
 
 def _epilog() -> str:
     symbols = textwrap.fill(
@@ -64,6 +73,7 @@ def _epilog() -> str:
         f"symbol catalogue (all start in --default-mode, nothing busy):\n{symbols}\n"
         "\n"
         f"{_FAULT_HELP}\n"
+        f"{_ADMIN_HELP}\n"
         "Prints `listening on http://HOST:PORT` once it accepts connections."
     )
 
@@ -184,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     behaviour.add_argument(
         "--seed", type=_integer, default=0, help="seed of rate-based faults (default: %(default)s)"
     )
+    parser.add_argument(
+        "--no-admin",
+        dest="admin",
+        action="store_false",
+        help="leave out the admin API under /_mock/ (then those paths are 404 like any "
+        "unknown path)",
+    )
     logs = parser.add_argument_group("logging")
     logs.add_argument(
         "--log-level",
@@ -233,6 +250,7 @@ def build_mock(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Moc
             mock.inject(kind, count=count, rate=rate, **params)
     except ValueError as exc:
         parser.error(str(exc))
+    mock.checkpoint()  # POST /_mock/reset returns to what the flags describe
     return mock
 
 
@@ -246,7 +264,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mock = build_mock(args, parser)
     config = server_config(
-        create_app(mock),
+        create_app(mock, admin=args.admin),
         args.host,
         args.port,
         log_level=args.log_level,

@@ -78,6 +78,7 @@ _DEFAULT_PARAMS: Final[Mapping[Fault, Mapping[str, int | str]]] = {
     Fault.BURST_429: {"reset_ms": 1000},
     Fault.BUSINESS_ERROR: {"code": "300000", "msg": "request parameter illegal"},
 }
+_MAX_MS: Final = 86_400_000
 _ERROR_CODE = re.compile(r"[0-9]+")
 _FAULT_SPEC = re.compile(r"\s*(\w+)\s*(?:[:,](.*))?", re.DOTALL)
 
@@ -90,19 +91,22 @@ def _checked_params(kind: Fault, given: Mapping[str, object]) -> dict[str, int |
         raise ValueError(f"fault {kind}: unknown parameter {unknown[0]!r} (allowed: {allowed})")
     params: dict[str, int | str] = dict(defaults)
     for name, value in given.items():
+        # Values come as text from --fault, as JSON values from the admin API.
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            wanted = "an integer" if isinstance(defaults[name], int) else "a string"
+            raise ValueError(f"fault {kind}: {name} must be {wanted}")
         if isinstance(defaults[name], int):
-            if isinstance(value, bool) or not isinstance(value, int | str):
-                raise ValueError(f"fault {kind}: {name} must be an integer")
             try:
                 params[name] = int(value)
-            except ValueError:
+            except ValueError:  # also a number too long for int()
                 raise ValueError(f"fault {kind}: {name} must be an integer") from None
         else:
             params[name] = str(value)
-    if kind in (Fault.LATENCY, Fault.BURST_429):
-        name = "ms" if kind is Fault.LATENCY else "reset_ms"
-        if int(params[name]) < 0:
-            raise ValueError(f"fault {kind}: {name} must be >= 0")
+    for name, value in params.items():
+        # A day: more than any test waits, and within what a timer can be set to.
+        low = -_MAX_MS if kind is Fault.CLOCK_SKEW else 0
+        if isinstance(value, int) and not low <= value <= _MAX_MS:
+            raise ValueError(f"fault {kind}: {name} must be between {low} and {_MAX_MS}")
     if kind is Fault.BUSINESS_ERROR and (
         not _ERROR_CODE.fullmatch(str(params["code"])) or params["code"] == "200000"
     ):
@@ -130,11 +134,17 @@ class FaultRule:
             raise ValueError(f"unknown fault kind {kind!r} (known: {known})") from None
         if count is not None and rate is not None:
             raise ValueError(f"fault {fault}: give count or rate, not both")
-        if count is not None and (isinstance(count, bool) or count < 1):
-            raise ValueError(f"fault {fault}: count must be >= 1")
-        if rate is not None and not 0.0 <= rate <= 1.0:
-            raise ValueError(f"fault {fault}: rate must be between 0 and 1")
-        return cls(fault, count, rate, _checked_params(fault, params))
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
+            raise ValueError(f"fault {fault}: count must be an integer >= 1")
+        if rate is not None and (
+            isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0
+        ):
+            raise ValueError(f"fault {fault}: rate must be a number between 0 and 1")
+        return cls(
+            fault, count, None if rate is None else float(rate), _checked_params(fault, params)
+        )
 
     def fires(self, rng: random.Random) -> bool:
         """Whether this rule applies to the current request (consumes a count if so)."""

@@ -102,17 +102,20 @@ def serve_in_thread(
     port: int = 0,
     *,
     verify: Verifier | None = None,
+    admin: bool = True,
 ) -> Iterator[RunningMock]:
     """Serve the mock with uvicorn in a daemon thread until the `with` block ends.
 
     `port=0` picks a free port; the block starts only once the server accepts
-    connections. Logging is left to the host process (uvicorn's own config is not applied).
+    connections. `admin=False` leaves out the admin API (`/_mock/`). Logging is left to
+    the host process (uvicorn's own config is not applied).
 
         with serve_in_thread() as running:
             httpx.get(running.base_url + "/api/v1/timestamp")
     """
     mock = MockKucoin() if mock is None else mock
-    config = server_config(create_app(mock, verify=verify), host, port, log_config=None)
+    app = create_app(mock, verify=verify, admin=admin)
+    config = server_config(app, host, port, log_config=None)
     install_reset_log_filter()
     sock = bind_socket(host, port)
     ready = threading.Event()

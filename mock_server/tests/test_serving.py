@@ -229,7 +229,8 @@ def test_the_mock_validates_and_serves_from_an_installed_wheel(tmp_path: Path) -
                              headers={{"Content-Type": "application/json"}})
             good = httpx.post(running.base_url + {BATCH!r}, content={body!r}, auth=auth,
                               headers={{"Content-Type": "application/json"}})
-        print(json.dumps([bad.status_code, bad.json(), good.json()]))
+            admin = httpx.get(running.base_url + "/_mock/openapi.yaml")
+        print(json.dumps([bad.status_code, bad.json(), good.json(), admin.text]))
         """
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
@@ -238,9 +239,15 @@ def test_the_mock_validates_and_serves_from_an_installed_wheel(tmp_path: Path) -
         timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    bad, bad_body, good_body = json.loads(result.stdout)
+    bad, bad_body, good_body, admin_document = json.loads(result.stdout)
     assert (bad, bad_body) == (400, {"code": "400100", "msg": "body: must be an object"})
     assert good_body["data"]["marginMode"] == {"DOGEUSDTM": "ISOLATED", "ETHUSDTM": "ISOLATED"}
+    # The admin API's own description ships in the wheel and is what it serves.
+    shipped = site / "kucoin_futures_mock" / "admin-openapi.yaml"
+    assert admin_document == shipped.read_text(encoding="utf-8")
+    assert admin_document == (
+        ROOT / "mock_server/kucoin_futures_mock/admin-openapi.yaml"
+    ).read_text(encoding="utf-8")
 
 
 def test_signed_headers_helper_matches_kucoin_auth() -> None:

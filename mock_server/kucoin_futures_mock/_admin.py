@@ -7,8 +7,9 @@ contract: it is described by `admin-openapi.yaml` in this package (also served a
 `MockKucoin`'s public methods, the same ones the pytest fixture's `.mock` offers, so the
 faults take the same validation as `--fault` and `MockKucoin.inject`.
 
-Bad input is answered 400 `{"error": "<what is wrong>"}`; an unknown admin path 404 and a
-known path with another method 405 (with `Allow`), in the same shape.
+Bad input is answered 400 `{"error": "<what is wrong>"}`; an unknown admin path 404, a
+known path with another method 405 (with `Allow`) and a body that does not arrive in
+time 408, in the same shape.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
-from ._body import ClientDisconnected, read_body
+from ._body import BodyTimeout, ClientDisconnected, read_body
 from ._state import MARGIN_MODES, MockKucoin, RecordedRequest
 
 PREFIX: Final = "/_mock"
@@ -124,8 +125,9 @@ def _recorded(request: RecordedRequest) -> dict[str, Any]:
 class AdminApi:
     """The `/_mock/` routes of one mock (a raw ASGI endpoint)."""
 
-    def __init__(self, mock: MockKucoin) -> None:
+    def __init__(self, mock: MockKucoin, request_timeout_s: float) -> None:
         self._mock = mock
+        self._request_timeout_s = request_timeout_s
         self._document = importlib.resources.files(__package__).joinpath(DOCUMENT_FILE).read_bytes()
         self._routes: dict[str, dict[str, _Handler]] = {
             f"{PREFIX}/state": {"GET": self._state},
@@ -167,9 +169,15 @@ class AdminApi:
             return await handle(scope, receive)
         except AdminInputError as exc:
             return _error(400, str(exc))
+        except BodyTimeout:
+            return _error(
+                408,
+                f"body: not received within {self._request_timeout_s:g} s",
+                [(b"connection", b"close")],
+            )
 
     async def _body(self, receive: Receive) -> dict[str, Any]:
-        body = await read_body(receive, MAX_ADMIN_BODY_BYTES)
+        body = await read_body(receive, MAX_ADMIN_BODY_BYTES, self._request_timeout_s)
         if body is None:
             raise AdminInputError(f"body: larger than {MAX_ADMIN_BODY_BYTES // 1024} KiB")
         return _json_object(body)

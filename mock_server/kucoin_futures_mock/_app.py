@@ -6,7 +6,8 @@ last two. A signed request meets these steps, in this order (the first that answ
 
 1. routing: unknown path -> 404 `404000`; method not in the spec -> 405 `405000` + `Allow`;
 2. faults: latency sleeps; `html_502` / `burst_429` answer as the CDN / gateway would;
-3. body: over 1 MiB -> 400 `400100` (the gateway will not buffer it);
+3. body: over 1 MiB -> 400 `400100` (the gateway will not buffer it); not received
+   within the request timeout -> 408 `408000`, connection closed;
 4. authentication by the verifier (`kucoin_futures_auth.verify.verify_request` unless
    another is injected) over METHOD + path and query (decoded, see `signing_path`) + the
    body bytes received (none for a read) -> 401 with its code; the clock it uses
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
@@ -48,7 +50,7 @@ from kucoin_futures_auth.verify import VerificationFailure, Verifier, verify_req
 
 from ._admin import PREFIX as ADMIN_PREFIX
 from ._admin import AdminApi
-from ._body import ClientDisconnected, read_body
+from ._body import REQUEST_TIMEOUT_S, BodyTimeout, ClientDisconnected, read_body
 from ._faults import BACKEND_OUTCOMES, DELIVERY_OUTCOMES, Fault, FaultDraw
 from ._ratelimit import Charge
 from ._spec import (
@@ -229,8 +231,10 @@ class _Service:
         batch_bodies: BodyChecker,
         switch_bodies: BodyChecker,
         read_queries: QueryChecker,
+        request_timeout_s: float,
     ) -> None:
         self._mock = mock
+        self._request_timeout_s = request_timeout_s
         self._verify = verify
         self._batch_bodies = batch_bodies
         self._switch_bodies = switch_bodies
@@ -302,7 +306,11 @@ class _Service:
         if faults.outcome is Fault.BURST_429:
             burst = Charge(False, mock.quota, 0, int(faults.params["reset_ms"]))
             return _Outcome(_Reply(429, _error("429000", "Too Many Requests"), burst.headers()))
-        body = await read_body(receive, MAX_BODY_BYTES)
+        try:
+            body = await read_body(receive, MAX_BODY_BYTES, self._request_timeout_s)
+        except BodyTimeout:
+            msg = f"body: not received within {self._request_timeout_s:g} s"
+            return _Outcome(self._public(scope, 408, "408000", msg, [(b"connection", b"close")]))
         if body is None:
             reply = self._public(
                 scope, 400, "400100", "body: larger than 1 MiB", [(b"connection", b"close")]
@@ -421,16 +429,24 @@ def _symbol_reply(code: str, symbol: str, result: str) -> bytes:
 
 
 def create_app(
-    mock: MockKucoin | None = None, *, verify: Verifier | None = None, admin: bool = True
+    mock: MockKucoin | None = None,
+    *,
+    verify: Verifier | None = None,
+    admin: bool = True,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> Starlette:
     """The mock as a Starlette app, backed by `mock` (a fresh demo `MockKucoin` if None).
 
     `verify` replaces the signature check (default: `kucoin_futures_auth`'s
     `verify_request`), e.g. with a deliberately broken one to prove a test suite notices.
     `admin` serves the admin API under `/_mock/` (see `_admin`); without it those paths
-    are unknown paths like any other (404 `404000`).
+    are unknown paths like any other (404 `404000`). A request body that has not arrived
+    `request_timeout_s` seconds after the app started reading it is answered 408 `408000`
+    and the connection closed (the server bounds the request head: see `_protocol`).
     The spec is loaded and its request validator compiled here, once.
     """
+    if not (math.isfinite(request_timeout_s) and request_timeout_s > 0):
+        raise ValueError(f"request_timeout_s must be finite and > 0, not {request_timeout_s!r}")
     mock = MockKucoin() if mock is None else mock
     spec = load_spec()
     service = _Service(
@@ -439,9 +455,12 @@ def create_app(
         batch_bodies=BodyChecker(operation_body_validator(spec, BATCH_PATH, "post")),
         switch_bodies=BodyChecker(operation_body_validator(spec, SWITCH_PATH, "post")),
         read_queries=QueryChecker(operation_query_validators(spec, READ_PATH, "get")),
+        request_timeout_s=request_timeout_s,
     )
     install_reset_log_filter()
-    admin_routes = [Route(f"{ADMIN_PREFIX}/{{rest:path}}", AdminApi(mock))] if admin else []
+    admin_routes = (
+        [Route(f"{ADMIN_PREFIX}/{{rest:path}}", AdminApi(mock, request_timeout_s))] if admin else []
+    )
     app = Starlette(
         routes=[
             Route(BATCH_PATH, _Endpoint(mock, service.batch_change_margin_mode)),

@@ -19,6 +19,7 @@ from typing import NoReturn
 from kucoin_futures_auth import ConfigurationError, Credentials
 
 from ._app import create_app
+from ._body import REQUEST_TIMEOUT_S
 from ._faults import parse_fault_spec
 from ._server import ReadyServer, base_url_of, bind_socket, server_config
 from ._state import DEMO_CREDENTIALS, MARGIN_MODES, SYMBOLS, Account, MockKucoin
@@ -195,6 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=_integer, default=0, help="seed of rate-based faults (default: %(default)s)"
     )
     parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=REQUEST_TIMEOUT_S,
+        metavar="SECONDS",
+        help="time a client has to send each request, head then body (408 for a late body); "
+        "idle keep-alive connections close after it too (default: %(default)s)",
+    )
+    parser.add_argument(
         "--no-admin",
         dest="admin",
         action="store_false",
@@ -264,9 +273,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mock = build_mock(args, parser)
     config = server_config(
-        create_app(mock, admin=args.admin),
+        create_app(mock, admin=args.admin, request_timeout_s=args.request_timeout),
         args.host,
         args.port,
+        request_timeout_s=args.request_timeout,
         log_level=args.log_level,
         access_log=args.access_log,
     )

@@ -30,6 +30,7 @@ ROOT = SPEC_FILE.parent
         (["--window", "nan"], "argument --window: must be a finite number > 0"),
         (["--window", "inf"], "argument --window: must be a finite number > 0"),
         (["--seed", "x"], "argument --seed: expected an integer"),
+        (["--request-timeout", "0"], "argument --request-timeout: must be a finite number > 0"),
         (["--key-version", "7"], "argument --key-version: invalid choice"),
         (["--busy", "NOPEUSDTM"], "catalogue"),
         (["--fault", "meteor"], "unknown fault kind"),

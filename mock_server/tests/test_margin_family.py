@@ -429,9 +429,8 @@ def test_any_query_gets_200_or_400100_never_500(
         f"{quote(name)}={quote(value)}" if encode else f"{name}={value}" for name, value in pairs
     )
     target = f"{READ}?{query}" if query else READ
-    try:
-        target.encode("ascii")
-    except UnicodeEncodeError:
+    if not (target.isascii() and target.isprintable()):
+        # httpx refuses such a URL itself: send it percent-encoded, as any client would.
         target = READ + "?" + quote(query, safe="&=%+")
     response = caller.request("GET", target, content_type=None)
     assert response.status_code in (200, 400)

@@ -24,7 +24,9 @@ Example: a bot's test against the mock, with one busy symbol::
 demo account) and `.mock` (a `MockKucoin`: `set_busy`, `set_mode`, `mode_of`, `modes`,
 `inject` (e.g. `lost_switch`, to test a bot's read-back verification), `clear_faults`,
 `reset_rate_limits`, `add_account`, counters, and `recent_requests`, each with its arrival
-time on the mock's clock; `recent_limit` sets how many are kept, 100 by default). The
+time on the mock's clock; `recent_limit` sets how many are kept, 100 by default;
+`snapshot()` and `reset()`, what the admin API's `GET /_mock/state` and
+`POST /_mock/reset` call, which the fixture's server also serves). The
 three signed operations (read, switch, batch switch) share the account's modes. Each
 test gets a fresh server on a free port.
 """

@@ -12,6 +12,9 @@ against the packaged `openapi.yaml`, and can be told to misbehave.
     with serve_in_thread(mock) as running:
         ...  # call running.base_url, signed with running.credentials
 
+A running mock also serves an unsigned admin API under `/_mock/` (state, symbols, faults,
+reset, recorded requests) for test suites in other languages; see `admin-openapi.yaml`.
+
 The public names are imported on first use: the package also hosts the pytest plugin,
 which every pytest run in the environment loads, and that must not pull in the server.
 """

@@ -1,212 +1,29 @@
-"""`kucoin-futures-mock`: serve the mock in the foreground until interrupted."""
+"""`kucoin-futures-mock` (and `python -m kucoin_futures_mock`): the console script's entry.
+
+Only this module runs before anyone knows whether the `[mock]` extra is installed, so a
+missing server library ends in one line naming the extra (exit 2), never a traceback.
+"""
 
 from __future__ import annotations
 
-import argparse
-import signal
 import sys
-import textwrap
 from collections.abc import Sequence
-from types import FrameType
 
-from kucoin_futures_auth import ConfigurationError, Credentials
+from ._extra import missing_extra_line, missing_mock_module
 
-from ._app import create_app
-from ._faults import parse_fault_spec
-from ._server import ReadyServer, base_url_of, bind_socket, server_config
-from ._state import DEMO_CREDENTIALS, MARGIN_MODES, SYMBOLS, Account, MockKucoin
-
-_FAULT_HELP = """\
-faults (--fault KIND[:count=N|rate=P][,param=value]..., repeatable):
-  latency         delay each reply; ms=100
-  clock_skew      offset the server clock (timestamp endpoint and 5 s signature window);
-                  ms=10000
-  http_500        HTTP 500 500000 after authentication
-  http_503        HTTP 503 503000 after authentication
-  html_502        HTTP 502 text/html page, as a CDN sends it
-  reset           send headers and half the body, then drop the connection
-  truncated       HTTP 200 whose JSON body is cut in half
-  burst_429       HTTP 429 429000 with gw-ratelimit-* headers; reset_ms=1000
-  business_error  HTTP 200 {"code": code, "msg": msg}; code=300000,
-                  msg=request parameter illegal
-  lost_switch     a switch (single or batch) replies success for its symbols but
-                  changes nothing (what reading the modes back catches); reads never
-                  consume it
-  count=N fires for the next N requests, rate=P for each with probability P (seeded by
-  --seed), neither for every request. Only latency and clock_skew touch the timestamp
-  endpoint; lost_switch counts only switches that pass validation.
-  Examples: --fault http_503:count=2  --fault latency:rate=0.1,ms=250
-            --fault lost_switch:count=1
-"""
-
-
-def _epilog() -> str:
-    symbols = textwrap.fill(
-        ", ".join(SYMBOLS), width=88, initial_indent="  ", subsequent_indent="  "
-    )
-    return (
-        "default account (public demo values, accepted by nothing but this mock):\n"
-        f"  api key         {DEMO_CREDENTIALS.key}\n"
-        f"  api secret      {DEMO_CREDENTIALS.secret}\n"
-        f"  api passphrase  {DEMO_CREDENTIALS.passphrase}\n"
-        f"  key version     {DEMO_CREDENTIALS.key_version}, permissions General, Futures\n"
-        "\n"
-        f"symbol catalogue (all start in --default-mode, nothing busy):\n{symbols}\n"
-        "\n"
-        f"{_FAULT_HELP}\n"
-        "Prints `listening on http://HOST:PORT` once it accepts connections."
-    )
-
-
-def _symbol_mode(text: str) -> tuple[str, str]:
-    symbol, sep, mode = text.partition("=")
-    if not sep or mode.upper() not in MARGIN_MODES:
-        raise argparse.ArgumentTypeError(f"expected SYMBOL=ISOLATED|CROSS, got {text!r}")
-    return symbol.strip(), mode.upper()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kucoin-futures-mock",
-        description="A local KuCoin Futures: margin-mode read, switch and batch switch, and\n"
-        "server time, signed and rate-limited like KuCoin, with injectable faults.",
-        epilog=_epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
-    parser.add_argument(
-        "--port", type=int, default=0, help="port, 0 picks a free one (default: %(default)s)"
-    )
-    account = parser.add_argument_group(
-        "account", "give all three to replace the demo account (see below)"
-    )
-    account.add_argument("--api-key", metavar="K")
-    account.add_argument("--api-secret", metavar="S")
-    account.add_argument("--api-passphrase", metavar="P")
-    account.add_argument(
-        "--key-version", type=int, default=3, choices=(2, 3), help="(default: %(default)s)"
-    )
-    state = parser.add_argument_group("state")
-    state.add_argument(
-        "--busy",
-        action="append",
-        default=[],
-        metavar="SYMBOL",
-        help="symbol with an open order or position: fails with 50002 (repeatable)",
-    )
-    state.add_argument(
-        "--default-mode",
-        choices=MARGIN_MODES,
-        default="CROSS",
-        help="starting margin mode of every symbol (default: %(default)s)",
-    )
-    state.add_argument(
-        "--mode",
-        action="append",
-        default=[],
-        type=_symbol_mode,
-        metavar="SYMBOL=MODE",
-        help="starting margin mode of one symbol (repeatable)",
-    )
-    behaviour = parser.add_argument_group("rate limit and faults")
-    behaviour.add_argument(
-        "--quota", type=int, default=2000, help="weight per window per pool (default: %(default)s)"
-    )
-    behaviour.add_argument(
-        "--window", type=float, default=30.0, help="window in seconds (default: %(default)s)"
-    )
-    behaviour.add_argument(
-        "--fault", action="append", default=[], metavar="SPEC", help="inject a fault (below)"
-    )
-    behaviour.add_argument(
-        "--seed", type=int, default=0, help="seed of rate-based faults (default: %(default)s)"
-    )
-    logs = parser.add_argument_group("logging")
-    logs.add_argument(
-        "--log-level",
-        default="warning",
-        choices=("critical", "error", "warning", "info", "debug"),
-        help="(default: %(default)s)",
-    )
-    logs.add_argument("--access-log", action="store_true", help="log every request")
-    return parser
-
-
-def _credentials(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Credentials:
-    given = (args.api_key, args.api_secret, args.api_passphrase)
-    if not any(given):
-        if args.key_version == DEMO_CREDENTIALS.key_version:
-            return DEMO_CREDENTIALS
-        return Credentials(
-            DEMO_CREDENTIALS.key,
-            DEMO_CREDENTIALS.secret,
-            DEMO_CREDENTIALS.passphrase,
-            key_version=args.key_version,
-        )
-    if not all(given):
-        parser.error("--api-key, --api-secret and --api-passphrase go together")
-    try:
-        return Credentials(args.api_key, args.api_secret, args.api_passphrase, args.key_version)
-    except ConfigurationError as exc:
-        parser.error(str(exc))
-
-
-def build_mock(args: argparse.Namespace, parser: argparse.ArgumentParser) -> MockKucoin:
-    """The `MockKucoin` the command line describes (errors go through `parser.error`)."""
-    try:
-        mock = MockKucoin(
-            [Account(_credentials(args, parser))],
-            default_mode=args.default_mode,
-            quota=args.quota,
-            window_s=args.window,
-            seed=args.seed,
-        )
-        for symbol, mode in args.mode:
-            mock.set_mode(symbol, mode)
-        for symbol in args.busy:
-            mock.set_busy(symbol)
-        for spec in args.fault:
-            kind, count, rate, params = parse_fault_spec(spec)
-            mock.inject(kind, count=count, rate=rate, **params)
-    except ValueError as exc:
-        parser.error(str(exc))
-    return mock
-
-
-def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
+PROG = "kucoin-futures-mock"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    mock = build_mock(args, parser)
-    config = server_config(
-        create_app(mock),
-        args.host,
-        args.port,
-        log_level=args.log_level,
-        access_log=args.access_log,
-    )
     try:
-        sock = bind_socket(args.host, args.port)
-    except OSError as exc:
-        print(
-            f"kucoin-futures-mock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
-        )
-        return 1
-    url = base_url_of(args.host, sock)
-    server = ReadyServer(config, lambda: print(f"listening on {url}", flush=True))
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises it: a stop asked for is
-    # a clean exit (status 0), not death by signal.
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    try:
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
-    return 0
+        from ._cli import run
+    except ModuleNotFoundError as exc:
+        module = missing_mock_module(exc)
+        if module is None:
+            raise
+        print(missing_extra_line(PROG, module), file=sys.stderr)
+        return 2
+    return run(argv)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ last two. A signed request meets these steps, in this order (the first that answ
 
 1. routing: unknown path -> 404 `404000`; method not in the spec -> 405 `405000` + `Allow`;
 2. faults: latency sleeps; `html_502` / `burst_429` answer as the CDN / gateway would;
-3. body: over 1 MiB -> 400 `400100` (the gateway will not buffer it);
+3. body: over 1 MiB -> 400 `400100` (the gateway will not buffer it); not received
+   within the request timeout -> 408 `408000`, connection closed;
 4. authentication by the verifier (`kucoin_futures_auth.verify.verify_request` unless
    another is injected) over METHOD + path and query (decoded, see `signing_path`) + the
    body bytes received (none for a read) -> 401 with its code; the clock it uses
-   includes `clock_skew`;
+   includes `clock_skew` (which only these signed requests use up);
 5. rate limit: the account's Futures pool is charged (weight 2, whichever operation)
    -> 429 `429000` over quota;
 6. permission: an account without "Futures" -> 401 `400007`;
@@ -23,6 +24,9 @@ last two. A signed request meets these steps, in this order (the first that answ
    consults `lost_switch` here, and a lost one replies the same but changes nothing;
 10. faults `reset` / `truncated` damage whichever reply was produced.
 
+The admin API under `/_mock/` (`_admin`, on unless `create_app(admin=False)`) stands
+outside all of this: no signature, rate limit, fault or recording.
+
 Replies that are not charged to an account (404, 405, failed authentication, the public
 timestamp endpoint) are charged to the client IP's Public pool; every reply except the
 CDN's `html_502` carries the `gw-ratelimit-*` headers of the pool it was charged to.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
@@ -43,6 +48,9 @@ from starlette.types import Receive, Scope, Send
 from kucoin_futures_auth import signing_path
 from kucoin_futures_auth.verify import VerificationFailure, Verifier, verify_request
 
+from ._admin import PREFIX as ADMIN_PREFIX
+from ._admin import AdminApi
+from ._body import REQUEST_TIMEOUT_S, BodyTimeout, ClientDisconnected, read_body
 from ._faults import BACKEND_OUTCOMES, DELIVERY_OUTCOMES, Fault, FaultDraw
 from ._ratelimit import Charge
 from ._spec import (
@@ -66,7 +74,6 @@ from ._state import (
 )
 
 MAX_BODY_BYTES: Final = 1024 * 1024
-_DRAIN_BYTES: Final = 64 * MAX_BODY_BYTES
 
 _log = logging.getLogger("kucoin_futures_mock")
 _JSON: Final = b"application/json"
@@ -110,10 +117,6 @@ class _Outcome(NamedTuple):
     reply: _Reply
     request_body: bytes = b""
     delivery: Fault | None = None
-
-
-class _ClientDisconnected(Exception):
-    pass
 
 
 # What runs behind the gateway for one signed operation: (account key, scope, headers,
@@ -172,31 +175,6 @@ def _is_json_content_type(value: str | None) -> bool:
     return value is not None and value.partition(";")[0].strip().lower() == "application/json"
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None if it exceeds MAX_BODY_BYTES.
-
-    An oversized body is still read (and dropped) up to _DRAIN_BYTES: a client that is
-    still sending when the server closes the connection may never see the refusal.
-    """
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        raise _ClientDisconnected
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        return body if len(body) <= MAX_BODY_BYTES else None
-    chunks = [body]
-    size = len(body)
-    while message.get("more_body", False) and size <= _DRAIN_BYTES:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientDisconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY_BYTES:
-            chunks.append(chunk)
-    return b"".join(chunks) if size <= MAX_BODY_BYTES else None
-
-
 async def _deliver(send: Send, reply: _Reply, delivery: Fault | None) -> None:
     body = reply.body
     if delivery is Fault.TRUNCATED:
@@ -227,7 +205,7 @@ class _Endpoint:
         received_at = self._mock.clock()
         try:
             outcome = await self._handle(scope, receive)
-        except _ClientDisconnected:
+        except ClientDisconnected:
             return
         reply = outcome.reply
         self._mock._record(
@@ -253,8 +231,10 @@ class _Service:
         batch_bodies: BodyChecker,
         switch_bodies: BodyChecker,
         read_queries: QueryChecker,
+        request_timeout_s: float,
     ) -> None:
         self._mock = mock
+        self._request_timeout_s = request_timeout_s
         self._verify = verify
         self._batch_bodies = batch_bodies
         self._switch_bodies = switch_bodies
@@ -294,7 +274,7 @@ class _Service:
         if scope["method"] not in ("GET", "HEAD"):
             return _Outcome(self.not_allowed(scope, b"GET, HEAD"))
         mock = self._mock
-        faults = mock._draw_faults(outcomes=False)
+        faults = mock._draw_faults(signed=False)
         if faults.latency_ms:
             await anyio.sleep(faults.latency_ms / 1000)
         charge = mock._charge(_client_pool(scope))
@@ -318,7 +298,7 @@ class _Service:
         if scope["method"] != method:
             return _Outcome(self.not_allowed(scope, method.encode("ascii")))
         mock = self._mock
-        faults = mock._draw_faults(outcomes=True)
+        faults = mock._draw_faults(signed=True)
         if faults.latency_ms:
             await anyio.sleep(faults.latency_ms / 1000)
         if faults.outcome is Fault.HTML_502:
@@ -326,7 +306,11 @@ class _Service:
         if faults.outcome is Fault.BURST_429:
             burst = Charge(False, mock.quota, 0, int(faults.params["reset_ms"]))
             return _Outcome(_Reply(429, _error("429000", "Too Many Requests"), burst.headers()))
-        body = await _read_body(receive)
+        try:
+            body = await read_body(receive, MAX_BODY_BYTES, self._request_timeout_s)
+        except BodyTimeout:
+            msg = f"body: not received within {self._request_timeout_s:g} s"
+            return _Outcome(self._public(scope, 408, "408000", msg, [(b"connection", b"close")]))
         if body is None:
             reply = self._public(
                 scope, 400, "400100", "body: larger than 1 MiB", [(b"connection", b"close")]
@@ -444,13 +428,25 @@ def _symbol_reply(code: str, symbol: str, result: str) -> bytes:
     return _encode(document).encode("ascii")
 
 
-def create_app(mock: MockKucoin | None = None, *, verify: Verifier | None = None) -> Starlette:
+def create_app(
+    mock: MockKucoin | None = None,
+    *,
+    verify: Verifier | None = None,
+    admin: bool = True,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
+) -> Starlette:
     """The mock as a Starlette app, backed by `mock` (a fresh demo `MockKucoin` if None).
 
     `verify` replaces the signature check (default: `kucoin_futures_auth`'s
     `verify_request`), e.g. with a deliberately broken one to prove a test suite notices.
+    `admin` serves the admin API under `/_mock/` (see `_admin`); without it those paths
+    are unknown paths like any other (404 `404000`). A request body that has not arrived
+    `request_timeout_s` seconds after the app started reading it is answered 408 `408000`
+    and the connection closed (the server bounds the request head: see `_protocol`).
     The spec is loaded and its request validator compiled here, once.
     """
+    if not (math.isfinite(request_timeout_s) and request_timeout_s > 0):
+        raise ValueError(f"request_timeout_s must be finite and > 0, not {request_timeout_s!r}")
     mock = MockKucoin() if mock is None else mock
     spec = load_spec()
     service = _Service(
@@ -459,14 +455,19 @@ def create_app(mock: MockKucoin | None = None, *, verify: Verifier | None = None
         batch_bodies=BodyChecker(operation_body_validator(spec, BATCH_PATH, "post")),
         switch_bodies=BodyChecker(operation_body_validator(spec, SWITCH_PATH, "post")),
         read_queries=QueryChecker(operation_query_validators(spec, READ_PATH, "get")),
+        request_timeout_s=request_timeout_s,
     )
     install_reset_log_filter()
+    admin_routes = (
+        [Route(f"{ADMIN_PREFIX}/{{rest:path}}", AdminApi(mock, request_timeout_s))] if admin else []
+    )
     app = Starlette(
         routes=[
             Route(BATCH_PATH, _Endpoint(mock, service.batch_change_margin_mode)),
             Route(SWITCH_PATH, _Endpoint(mock, service.change_margin_mode)),
             Route(READ_PATH, _Endpoint(mock, service.get_margin_mode)),
             Route(TIMESTAMP_PATH, _Endpoint(mock, service.server_time)),
+            *admin_routes,
             Route("/{path:path}", _Endpoint(mock, service.unknown_path)),
         ]
     )

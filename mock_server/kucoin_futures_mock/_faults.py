@@ -13,6 +13,11 @@ Which requests consult which rules: modifiers apply to every operation; outcomes
 the three signed operations only (read, switch, batch switch), so the public timestamp
 endpoint stays usable for clock sync while a test fails the calls it is about.
 
+`clock_skew` models a server clock that is off for its count of *signed* requests: only
+those use up its count. The timestamp endpoint reports the skewed clock while the rule is
+armed, without using it up, so a client that calibrates after a 400002 calibrates to the
+clock its retry is judged by, whatever the count.
+
 `lost_switch` is neither: it is consulted only by a switch (single or batch) that has passed
 every check and is about to change state, so a read, a refused switch or a replaced reply
 never uses up its count. It combines with the modifiers and with `reset` / `truncated`.
@@ -35,8 +40,9 @@ class Fault(enum.StrEnum):
     LATENCY = "latency"
     """Delay the reply by `ms` milliseconds (default 100)."""
     CLOCK_SKEW = "clock_skew"
-    """Offset the server clock by `ms` (default 10000): the timestamp endpoint reports it and
-    the 5 s signature window is measured against it."""
+    """A server clock off by `ms` (default 10000) for the next `count` signed requests: their
+    5 s signature window is measured against it. The timestamp endpoint reports the skewed
+    clock while the fault is armed, without using up its count."""
     HTTP_500 = "http_500"
     """HTTP 500 `{"code":"500000","msg":"Internal Server Error"}` after the gateway checks."""
     HTTP_503 = "http_503"
@@ -72,6 +78,7 @@ _DEFAULT_PARAMS: Final[Mapping[Fault, Mapping[str, int | str]]] = {
     Fault.BURST_429: {"reset_ms": 1000},
     Fault.BUSINESS_ERROR: {"code": "300000", "msg": "request parameter illegal"},
 }
+_MAX_MS: Final = 86_400_000
 _ERROR_CODE = re.compile(r"[0-9]+")
 _FAULT_SPEC = re.compile(r"\s*(\w+)\s*(?:[:,](.*))?", re.DOTALL)
 
@@ -84,19 +91,22 @@ def _checked_params(kind: Fault, given: Mapping[str, object]) -> dict[str, int |
         raise ValueError(f"fault {kind}: unknown parameter {unknown[0]!r} (allowed: {allowed})")
     params: dict[str, int | str] = dict(defaults)
     for name, value in given.items():
+        # Values come as text from --fault, as JSON values from the admin API.
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            wanted = "an integer" if isinstance(defaults[name], int) else "a string"
+            raise ValueError(f"fault {kind}: {name} must be {wanted}")
         if isinstance(defaults[name], int):
-            if isinstance(value, bool) or not isinstance(value, int | str):
-                raise ValueError(f"fault {kind}: {name} must be an integer")
             try:
                 params[name] = int(value)
-            except ValueError:
+            except ValueError:  # also a number too long for int()
                 raise ValueError(f"fault {kind}: {name} must be an integer") from None
         else:
             params[name] = str(value)
-    if kind in (Fault.LATENCY, Fault.BURST_429):
-        name = "ms" if kind is Fault.LATENCY else "reset_ms"
-        if int(params[name]) < 0:
-            raise ValueError(f"fault {kind}: {name} must be >= 0")
+    for name, value in params.items():
+        # A day: more than any test waits, and within what a timer can be set to.
+        low = -_MAX_MS if kind is Fault.CLOCK_SKEW else 0
+        if isinstance(value, int) and not low <= value <= _MAX_MS:
+            raise ValueError(f"fault {kind}: {name} must be between {low} and {_MAX_MS}")
     if kind is Fault.BUSINESS_ERROR and (
         not _ERROR_CODE.fullmatch(str(params["code"])) or params["code"] == "200000"
     ):
@@ -124,17 +134,27 @@ class FaultRule:
             raise ValueError(f"unknown fault kind {kind!r} (known: {known})") from None
         if count is not None and rate is not None:
             raise ValueError(f"fault {fault}: give count or rate, not both")
-        if count is not None and (isinstance(count, bool) or count < 1):
-            raise ValueError(f"fault {fault}: count must be >= 1")
-        if rate is not None and not 0.0 <= rate <= 1.0:
-            raise ValueError(f"fault {fault}: rate must be between 0 and 1")
-        return cls(fault, count, rate, _checked_params(fault, params))
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
+            raise ValueError(f"fault {fault}: count must be an integer >= 1")
+        if rate is not None and (
+            isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0
+        ):
+            raise ValueError(f"fault {fault}: rate must be a number between 0 and 1")
+        return cls(
+            fault, count, None if rate is None else float(rate), _checked_params(fault, params)
+        )
 
     def fires(self, rng: random.Random) -> bool:
         """Whether this rule applies to the current request (consumes a count if so)."""
         if self.count is not None:
             self.count -= 1
             return True
+        return self.shows(rng)
+
+    def shows(self, rng: random.Random) -> bool:
+        """Whether this rule applies to the current request, leaving its count as it is."""
         if self.rate is not None:
             return rng.random() < self.rate
         return True
@@ -157,23 +177,24 @@ class FaultDraw:
 NO_FAULTS: Final = FaultDraw()
 
 
-def draw(rules: list[FaultRule], rng: random.Random, *, outcomes: bool) -> FaultDraw:
+def draw(rules: list[FaultRule], rng: random.Random, *, signed: bool) -> FaultDraw:
     """Decide the faults for one request; removes rules whose count ran out.
 
-    `outcomes` is False for requests that only take modifiers (the public endpoint).
+    `signed` is True for the signed operations (outcomes apply, `clock_skew` counts down),
+    False for the public timestamp endpoint (modifiers only; `clock_skew` shows, unspent).
     """
     latency_ms = skew_ms = 0
     outcome: FaultRule | None = None
     for rule in rules:
-        if rule.kind in MODIFIERS:
+        if rule.kind is Fault.LATENCY:
             if rule.fires(rng):
-                if rule.kind is Fault.LATENCY:
-                    latency_ms += int(rule.params["ms"])
-                else:
-                    skew_ms += int(rule.params["ms"])
+                latency_ms += int(rule.params["ms"])
+        elif rule.kind is Fault.CLOCK_SKEW:
+            if rule.fires(rng) if signed else rule.shows(rng):
+                skew_ms += int(rule.params["ms"])
         elif rule.kind in SWITCH_FAULTS:
             continue
-        elif outcomes and outcome is None and rule.fires(rng):
+        elif signed and outcome is None and rule.fires(rng):
             outcome = rule
     rules[:] = [rule for rule in rules if not rule.exhausted]
     if outcome is None:

@@ -66,5 +66,13 @@ class RateLimiter:
         reset_ms = max(0, math.ceil((window[0] - now) * 1000))
         return Charge(remaining >= self.weight, self.quota, remaining, reset_ms)
 
+    def usage(self, now: float) -> list[tuple[Hashable, Charge]]:
+        """Every pool with weight used in its current window, and its state (uncharged)."""
+        return [
+            (pool, self.peek(pool, now))
+            for pool, (end, used) in self._windows.items()
+            if now < end and used > 0
+        ]
+
     def reset(self) -> None:
         self._windows.clear()

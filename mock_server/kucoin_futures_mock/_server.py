@@ -17,6 +17,8 @@ from kucoin_futures_auth import Credentials
 from kucoin_futures_auth.verify import Verifier
 
 from ._app import create_app, install_reset_log_filter
+from ._body import REQUEST_TIMEOUT_S
+from ._protocol import MockHttpProtocol
 from ._state import MockKucoin
 
 _STARTUP_TIMEOUT_S = 10.0
@@ -36,15 +38,25 @@ class RunningMock:
         return self.mock.default_account.credentials
 
 
-def server_config(app: Any, host: str, port: int, **overrides: Any) -> uvicorn.Config:
+def server_config(
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
+    **overrides: Any,
+) -> uvicorn.Config:
     """Lean uvicorn settings: no access log, no lifespan, no websockets, no Server header.
 
-    `http="auto"` picks httptools when it is installed, h11 otherwise.
+    The protocol is `MockHttpProtocol` (h11 with a JSON 400 for malformed HTTP and a
+    deadline for each request head); `request_timeout_s` is that deadline and the
+    keep-alive timeout (pass the app's own value).
     """
     settings: dict[str, Any] = {
         "host": host,
         "port": port,
-        "http": "auto",
+        "http": MockHttpProtocol,
+        "timeout_keep_alive": request_timeout_s,
         "ws": "none",
         "lifespan": "off",
         "access_log": False,
@@ -102,17 +114,23 @@ def serve_in_thread(
     port: int = 0,
     *,
     verify: Verifier | None = None,
+    admin: bool = True,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> Iterator[RunningMock]:
     """Serve the mock with uvicorn in a daemon thread until the `with` block ends.
 
     `port=0` picks a free port; the block starts only once the server accepts
-    connections. Logging is left to the host process (uvicorn's own config is not applied).
+    connections. `admin=False` leaves out the admin API (`/_mock/`). A client has
+    `request_timeout_s` seconds to send each request (head, then body) and keeps an idle
+    connection that long. Logging is left to the host process (uvicorn's own config is
+    not applied).
 
         with serve_in_thread() as running:
             httpx.get(running.base_url + "/api/v1/timestamp")
     """
     mock = MockKucoin() if mock is None else mock
-    config = server_config(create_app(mock, verify=verify), host, port, log_config=None)
+    app = create_app(mock, verify=verify, admin=admin, request_timeout_s=request_timeout_s)
+    config = server_config(app, host, port, request_timeout_s=request_timeout_s, log_config=None)
     install_reset_log_filter()
     sock = bind_socket(host, port)
     ready = threading.Event()

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -128,6 +128,32 @@ class _AccountState:
     modes: dict[str, str]
     busy: set[str] = attrs.field(factory=set)
 
+    def copy(self) -> _AccountState:
+        return _AccountState(dict(self.modes), set(self.busy))
+
+
+@attrs.frozen
+class _Checkpoint:
+    states: dict[str, _AccountState]
+    faults: tuple[FaultRule, ...]
+
+
+def _copies(rules: Iterable[FaultRule]) -> tuple[FaultRule, ...]:
+    return tuple(attrs.evolve(rule, params=dict(rule.params)) for rule in rules)
+
+
+def _rule_document(rule: FaultRule) -> dict[str, Any]:
+    return {"kind": str(rule.kind), "count": rule.count, "rate": rule.rate, **rule.params}
+
+
+def _named_pools(
+    usage: list[tuple[Hashable, Charge]],
+) -> Iterable[tuple[tuple[str, str], Charge]]:
+    # Pools are ("futures", account key) or ("public", client IP): see `MockKucoin`.
+    for pool, charge in usage:
+        if isinstance(pool, tuple) and len(pool) == 2:
+            yield (str(pool[0]), str(pool[1])), charge
+
 
 def _check_limit(limit: int) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -158,6 +184,10 @@ class MockKucoin:
     server clock for signature windows, the timestamp endpoint, rate-limit windows and the
     arrival times of recorded requests. `recent_limit` is how many answered requests
     `recent_requests` keeps (also settable later, e.g. on the pytest fixture's mock).
+
+    `reset()` returns to the last `checkpoint()`: the state right after construction unless
+    `checkpoint()` was called since (the console script calls it once its flags are
+    applied, so the admin API's reset returns to what the command line described).
     """
 
     def __init__(
@@ -192,10 +222,13 @@ class MockKucoin:
         self._recent: collections.deque[RecordedRequest] = collections.deque(
             maxlen=_check_limit(recent_limit)
         )
+        self._seed = seed
+        self._checkpoint: _Checkpoint = _Checkpoint({}, ())
         for account in [Account(DEMO_CREDENTIALS)] if accounts is None else accounts:
             self.add_account(account)
         if not self._accounts:
             raise ValueError("the mock needs at least one account")
+        self.checkpoint()
 
     # ---- configuration -------------------------------------------------------------
 
@@ -309,7 +342,83 @@ class MockKucoin:
     def active_faults(self) -> tuple[FaultRule, ...]:
         """Copies of the armed fault rules, with counts left, in injection order."""
         with self._lock:
-            return tuple(attrs.evolve(rule, params=dict(rule.params)) for rule in self._faults)
+            return _copies(self._faults)
+
+    # ---- checkpoint and reset -------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Remember every account's modes and busy symbols and the armed faults (with the
+        counts they have left): what `reset()` returns to."""
+        with self._lock:
+            self._checkpoint = _Checkpoint(
+                {key: state.copy() for key, state in self._states.items()},
+                _copies(self._faults),
+            )
+
+    def reset(self) -> None:
+        """Back to the last `checkpoint()`: modes, busy symbols and faults as they were then
+        (an account added since gets the default modes, nothing busy), the fault RNG
+        reseeded, every rate-limit pool fresh, recorded requests and counters cleared."""
+        with self._lock:
+            saved = self._checkpoint
+            for key in self._states:
+                state = saved.states.get(key)
+                self._states[key] = (
+                    state.copy()
+                    if state is not None
+                    else _AccountState(dict.fromkeys(self._symbols, self._default_mode))
+                )
+            self._faults[:] = _copies(saved.faults)
+            self._rng.seed(self._seed)
+            self._limiter.reset()
+            self._recent.clear()
+            self._requests_seen = 0
+            self._status_counts.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as JSON-ready data, read at one instant (the admin API's
+        `GET /_mock/state`): accounts with modes and busy symbols, armed faults, rate-limit
+        settings and usage, request counters. Holds no secret: keys only."""
+        with self._lock:
+            now = self._clock()
+            accounts = [
+                {
+                    "key": key,
+                    "keyVersion": account.credentials.key_version,
+                    "default": key == self._default_key,
+                    "permissions": sorted(account.permissions),
+                    "modes": dict(self._states[key].modes),
+                    "busy": sorted(self._states[key].busy),
+                }
+                for key, account in self._accounts.items()
+            ]
+            pools = [
+                {
+                    "pool": kind,
+                    "owner": owner,
+                    "used": charge.limit - charge.remaining,
+                    "remaining": charge.remaining,
+                    "resetMs": charge.reset_ms,
+                }
+                for (kind, owner), charge in _named_pools(self._limiter.usage(now))
+            ]
+            return {
+                "symbols": list(self._symbols),
+                "accounts": accounts,
+                "faults": [_rule_document(rule) for rule in self._faults],
+                "rateLimit": {
+                    "quota": self._limiter.quota,
+                    "windowS": self._limiter.window_s,
+                    "weight": self._limiter.weight,
+                    "pools": pools,
+                },
+                "requests": {
+                    "seen": self._requests_seen,
+                    "byStatus": {str(k): v for k, v in sorted(self._status_counts.items())},
+                    "kept": len(self._recent),
+                    "keptLimit": self._recent.maxlen,
+                },
+            }
 
     # ---- rate limits -------------------------------------------------------------------
 
@@ -377,11 +486,11 @@ class MockKucoin:
     def _account(self, key: str) -> Account | None:
         return self._accounts.get(key)
 
-    def _draw_faults(self, *, outcomes: bool) -> FaultDraw:
+    def _draw_faults(self, *, signed: bool) -> FaultDraw:
         if not self._faults:
             return NO_FAULTS
         with self._lock:
-            return draw(self._faults, self._rng, outcomes=outcomes)
+            return draw(self._faults, self._rng, signed=signed)
 
     def _charge(self, pool: Hashable) -> Charge:
         with self._lock:

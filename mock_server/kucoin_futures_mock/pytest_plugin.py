@@ -24,7 +24,9 @@ Example: a bot's test against the mock, with one busy symbol::
 demo account) and `.mock` (a `MockKucoin`: `set_busy`, `set_mode`, `mode_of`, `modes`,
 `inject` (e.g. `lost_switch`, to test a bot's read-back verification), `clear_faults`,
 `reset_rate_limits`, `add_account`, counters, and `recent_requests`, each with its arrival
-time on the mock's clock; `recent_limit` sets how many are kept, 100 by default). The
+time on the mock's clock; `recent_limit` sets how many are kept, 100 by default;
+`snapshot()` and `reset()`, what the admin API's `GET /_mock/state` and
+`POST /_mock/reset` call, which the fixture's server also serves). The
 three signed operations (read, switch, batch switch) share the account's modes. Each
 test gets a fresh server on a free port.
 """
@@ -36,6 +38,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ._extra import missing_extra_line, missing_mock_module
+
 if TYPE_CHECKING:
     from kucoin_futures_mock import RunningMock
 
@@ -45,11 +49,10 @@ def kucoin_mock() -> Iterator[RunningMock]:
     """A fresh mock KuCoin Futures on a free port, served in a thread for one test."""
     try:
         from kucoin_futures_mock import serve_in_thread
-    except ImportError as exc:  # the package is installed without its `mock` extra
-        pytest.fail(
-            f"the kucoin_mock fixture needs the mock's dependencies ({exc}): "
-            "pip install 'kucoin-futures-client[mock]'",
-            pytrace=False,
-        )
+    except ModuleNotFoundError as exc:  # the package is installed without its `mock` extra
+        module = missing_mock_module(exc)
+        if module is None:
+            raise
+        pytest.fail(missing_extra_line("the kucoin_mock fixture", module), pytrace=False)
     with serve_in_thread() as running:
         yield running

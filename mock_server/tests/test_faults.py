@@ -157,14 +157,34 @@ def test_clock_skew_moves_server_time_and_the_signature_window(
     assert synced.status_code == 200
 
 
-def test_clock_skew_by_count_applies_to_that_many_requests(
+def test_clock_skew_by_count_lasts_that_many_signed_requests(
     make_caller: Callable[..., Caller],
 ) -> None:
     frozen_s = 1_700_000_000.0
+    frozen_ms = int(frozen_s * 1000)
     mock, caller = fresh(make_caller, clock=lambda: frozen_s)
-    mock.inject("clock_skew", count=1, ms=-8000)
-    times = [caller.server_time().json()["data"] for _ in range(2)]
-    assert times == [int(frozen_s * 1000) - 8000, int(frozen_s * 1000)]
+    mock.inject("clock_skew", count=2, ms=-8000)
+    # The timestamp endpoint shows the skewed clock as often as asked, using up nothing.
+    assert [caller.server_time().json()["data"] for _ in range(3)] == [frozen_ms - 8000] * 3
+    signed = [caller.switch("ISOLATED", ["ETHUSDTM"], timestamp_ms=frozen_ms - 8000)]
+    assert caller.server_time().json()["data"] == frozen_ms - 8000, "one signed request left"
+    signed.append(caller.switch("ISOLATED", ["ETHUSDTM"], timestamp_ms=frozen_ms - 8000))
+    assert [r.status_code for r in signed] == [200, 200], "judged by the skewed clock"
+    assert mock.active_faults == ()
+    assert caller.server_time().json()["data"] == frozen_ms
+    late = caller.switch("ISOLATED", ["ETHUSDTM"], timestamp_ms=frozen_ms - 8000)
+    assert (late.status_code, late.json()["code"]) == (401, "400002"), "the clock is back"
+
+
+def test_clock_skew_by_rate_on_the_timestamp_endpoint_uses_the_seeded_draw(
+    make_caller: Callable[..., Caller],
+) -> None:
+    frozen_s = 1_700_000_000.0
+    mock, caller = fresh(make_caller, clock=lambda: frozen_s, seed=3)
+    mock.inject("clock_skew", rate=0.5, ms=1000)
+    times = {caller.server_time().json()["data"] - int(frozen_s * 1000) for _ in range(40)}
+    assert times == {0, 1000}
+    assert len(mock.active_faults) == 1
 
 
 def test_latency_delays_the_reply(make_caller: Callable[..., Caller]) -> None:
@@ -217,8 +237,18 @@ def test_rate_based_reset_over_real_http(http_client: Callable[..., httpx.Client
         (lambda m: m.inject("http_500", count=0), "count"),
         (lambda m: m.inject("http_500", rate=1.5), "rate"),
         (lambda m: m.inject("http_500", ms=3), "unknown parameter"),
-        (lambda m: m.inject("latency", ms=-1), ">= 0"),
+        (lambda m: m.inject("latency", ms=-1), "between 0 and 86400000"),
+        (lambda m: m.inject("latency", ms=10**12), "between 0 and 86400000"),
+        (lambda m: m.inject("burst_429", reset_ms=-5), "reset_ms must be between 0"),
+        (lambda m: m.inject("clock_skew", ms=-(10**12)), "between -86400000 and 86400000"),
         (lambda m: m.inject("latency", ms="soon"), "integer"),
+        (lambda m: m.inject("latency", ms=2.5), "ms must be an integer"),
+        (lambda m: m.inject("latency", ms=True), "ms must be an integer"),
+        (lambda m: m.inject("business_error", msg=["x"]), "msg must be a string"),
+        (lambda m: m.inject("http_500", count=1.5), "count must be an integer"),
+        (lambda m: m.inject("http_500", count=True), "count must be an integer"),
+        (lambda m: m.inject("http_500", rate="0.5"), "rate must be a number"),
+        (lambda m: m.inject("http_500", rate=float("nan")), "rate must be a number"),
         (lambda m: m.inject("business_error", code="200000"), "code"),
         (lambda m: m.inject("business_error", code="E1"), "code"),
     ],

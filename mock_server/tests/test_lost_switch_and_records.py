@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from kucoin_futures_mock import Fault, MockKucoin, serve_in_thread
-from kucoin_futures_mock.__main__ import build_mock, build_parser
+from kucoin_futures_mock._cli import build_mock, build_parser
 from kucoin_futures_mock._faults import parse_fault_spec
 
 from .conftest import BATCH, READ, SWITCH, Caller, read_target, switch_body

@@ -21,7 +21,8 @@ import yaml
 
 from kucoin_futures_mock import SYMBOLS, Fault, MockKucoin, serve_in_thread
 from kucoin_futures_mock import pytest_plugin as plugin_module
-from kucoin_futures_mock.__main__ import build_mock, build_parser, main
+from kucoin_futures_mock.__main__ import main
+from kucoin_futures_mock._cli import build_mock, build_parser
 
 from .conftest import BATCH, SPEC_FILE, TIMESTAMP, signed_headers, switch_body
 
@@ -109,25 +110,6 @@ def test_help_documents_the_defaults_and_every_fault(capsys: pytest.CaptureFixtu
     assert "listening on http://HOST:PORT" in text
 
 
-@pytest.mark.parametrize(
-    ("argv", "error"),
-    [
-        (["--busy", "NOPEUSDTM"], "catalogue"),
-        (["--fault", "meteor"], "unknown fault kind"),
-        (["--fault", "http_503:count=0"], "count"),
-        (["--api-key", "k"], "go together"),
-        (["--mode", "XBTUSDTM=PORTFOLIO"], "SYMBOL=ISOLATED|CROSS"),
-    ],
-)
-def test_bad_arguments_exit_2_with_a_message(
-    argv: list[str], error: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(argv)
-    assert exited.value.code == 2
-    assert error in capsys.readouterr().err
-
-
 def test_flags_build_the_mock_they_describe() -> None:
     parser = build_parser()
     args = parser.parse_args(
@@ -188,7 +170,7 @@ def test_the_mock_never_imports_the_generated_client() -> None:
     probe = (
         "import sys, httpx\n"
         "from kucoin_futures_mock import DEMO_CREDENTIALS, serve_in_thread\n"
-        "from kucoin_futures_mock.__main__ import build_parser\n"
+        "from kucoin_futures_mock._cli import build_parser\n"
         "from kucoin_futures_auth.auth import KucoinAuth\n"
         "with serve_in_thread() as running:\n"
         "    reply = httpx.post(running.base_url + '/api/v2/position/batchChangeMarginMode',\n"
@@ -247,7 +229,8 @@ def test_the_mock_validates_and_serves_from_an_installed_wheel(tmp_path: Path) -
                              headers={{"Content-Type": "application/json"}})
             good = httpx.post(running.base_url + {BATCH!r}, content={body!r}, auth=auth,
                               headers={{"Content-Type": "application/json"}})
-        print(json.dumps([bad.status_code, bad.json(), good.json()]))
+            admin = httpx.get(running.base_url + "/_mock/openapi.yaml")
+        print(json.dumps([bad.status_code, bad.json(), good.json(), admin.text]))
         """
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
@@ -256,9 +239,15 @@ def test_the_mock_validates_and_serves_from_an_installed_wheel(tmp_path: Path) -
         timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    bad, bad_body, good_body = json.loads(result.stdout)
+    bad, bad_body, good_body, admin_document = json.loads(result.stdout)
     assert (bad, bad_body) == (400, {"code": "400100", "msg": "body: must be an object"})
     assert good_body["data"]["marginMode"] == {"DOGEUSDTM": "ISOLATED", "ETHUSDTM": "ISOLATED"}
+    # The admin API's own description ships in the wheel and is what it serves.
+    shipped = site / "kucoin_futures_mock" / "admin-openapi.yaml"
+    assert admin_document == shipped.read_text(encoding="utf-8")
+    assert admin_document == (
+        ROOT / "mock_server/kucoin_futures_mock/admin-openapi.yaml"
+    ).read_text(encoding="utf-8")
 
 
 def test_signed_headers_helper_matches_kucoin_auth() -> None:

@@ -156,7 +156,7 @@ def test_the_example_workflow_calls_only_make_targets_that_exist() -> None:
 
 
 def test_the_example_workflow_calls_only_scripts_and_options_that_exist() -> None:
-    from kucoin_futures_mock.__main__ import build_parser
+    from kucoin_futures_mock._cli import build_parser
 
     scripts = set(pyproject()["project"]["scripts"])  # type: ignore[index]
     mock_options = set(build_parser()._option_string_actions)

@@ -7,12 +7,23 @@ factory is replaced by one that records what it was given.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+import socket
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from kucoin_futures import PRODUCTION_BASE_URL, ConfigurationError, Credentials, futures_client
+from kucoin_futures import (
+    PRODUCTION_BASE_URL,
+    ConfigurationError,
+    Credentials,
+    futures_client,
+    set_margin_mode,
+)
+from kucoin_futures._client import is_loopback_host
 from kucoin_futures.cli import main
+
+if TYPE_CHECKING:
+    from kucoin_futures_mock import RunningMock
 
 
 def credentials() -> Credentials:
@@ -203,3 +214,38 @@ def test_the_cli_passes_the_opt_in_from_its_environment(built: dict[str, Any]) -
     assert cli(["--base-url", "http://mock:8080"], {"KUCOIN_FUTURES_ALLOW_HTTP": "1"}) == -1
     assert built["allow_http"] is True
     assert built["base_url"] == "http://mock:8080"
+
+
+# ---- end to end, by a name that is not `localhost` but stays on this machine -----------
+
+
+def loopback_host_name() -> str | None:
+    """This machine's host name, if every address it resolves to is loopback."""
+    name = socket.gethostname()
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)}
+    except OSError:
+        return None
+    on_loopback = addresses and all(is_loopback_host(str(address)) for address in addresses)
+    return name if name and not is_loopback_host(name) and on_loopback else None
+
+
+HOST_NAME = loopback_host_name()
+
+
+@pytest.mark.skipif(
+    HOST_NAME is None,
+    reason="this machine's host name does not resolve to loopback only: no name other "
+    "than localhost is sure to keep the traffic on this machine",
+)
+def test_the_opt_in_reaches_a_mock_by_a_name_and_only_with_it(
+    environ: pytest.MonkeyPatch, kucoin_mock: RunningMock
+) -> None:
+    assert HOST_NAME is not None
+    url = kucoin_mock.base_url.replace("127.0.0.1", HOST_NAME, 1)
+    with pytest.raises(ConfigurationError, match="KUCOIN_FUTURES_ALLOW_HTTP=1"):
+        futures_client(kucoin_mock.credentials, base_url=url)
+    with futures_client(kucoin_mock.credentials, base_url=url, allow_http=True) as client:
+        outcome = set_margin_mode(client, "ISOLATED", ["ETHUSDTM"])
+    assert outcome.switched == {"ETHUSDTM": "ISOLATED"}
+    assert kucoin_mock.mock.recent_requests[-1].headers["host"].startswith(HOST_NAME)

@@ -35,22 +35,30 @@ def failure(msg: str, code: str = "50002") -> bytes:
     return json.dumps({"code": "200000", "data": {"marginMode": {}, "errors": errors}}).encode()
 
 
+COMMAND = [sys.executable, "-m", "kucoin_futures.cli", "set", "ISOLATED", "XBTUSDTM"]
+
+
+def cli_environment(server: hostile.HostileServer, **env: str) -> dict[str, str]:
+    credentials = throwaway_credentials()
+    return {
+        **os.environ,
+        "KUCOIN_API_KEY": credentials.key,
+        "KUCOIN_API_SECRET": credentials.secret,
+        "KUCOIN_API_PASSPHRASE": credentials.passphrase,
+        "KUCOIN_FUTURES_BASE_URL": server.base_url,
+        **env,
+    }
+
+
 def cli(
     body: bytes, *argv: str, status: int = 200, **env: str
 ) -> subprocess.CompletedProcess[bytes]:
-    credentials = throwaway_credentials()
     with hostile.serving(hostile.reply(body, status=status, headers=HEADERS)) as server:
-        environ = {
-            **os.environ,
-            "KUCOIN_API_KEY": credentials.key,
-            "KUCOIN_API_SECRET": credentials.secret,
-            "KUCOIN_API_PASSPHRASE": credentials.passphrase,
-            "KUCOIN_FUTURES_BASE_URL": server.base_url,
-            **env,
-        }
-        command = [sys.executable, "-m", "kucoin_futures.cli", "set", "ISOLATED", "XBTUSDTM"]
         return subprocess.run(
-            [*command, "--timeout", "2", *argv], env=environ, capture_output=True, timeout=60
+            [*COMMAND, "--timeout", "2", *argv],
+            env=cli_environment(server, **env),
+            capture_output=True,
+            timeout=60,
         )
 
 
@@ -140,18 +148,12 @@ def test_a_terminal_that_cannot_encode_the_output_gets_escapes_not_a_crash() -> 
 
 
 def test_a_reader_that_goes_away_ends_in_one_line_and_exit_3() -> None:
-    credentials = throwaway_credentials()
     with hostile.serving(hostile.reply(failure("x" * 100), headers=HEADERS)) as server:
-        environ = {
-            **os.environ,
-            "KUCOIN_API_KEY": credentials.key,
-            "KUCOIN_API_SECRET": credentials.secret,
-            "KUCOIN_API_PASSPHRASE": credentials.passphrase,
-            "KUCOIN_FUTURES_BASE_URL": server.base_url,
-        }
-        argv = [sys.executable, "-m", "kucoin_futures.cli", "set", "CROSS", "XBTUSDTM"]
         process = subprocess.Popen(
-            argv, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            COMMAND,
+            env=cli_environment(server),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         assert process.stdout is not None
         process.stdout.close()  # before the reply is in: the CLI's print meets a closed pipe

@@ -3,10 +3,12 @@
 Three classes, from this client's point of view:
 
 - breaking: an operation or field we use is gone, a type changed, a request field became
-  required, a value or enum member we send is no longer accepted, the reply may lack a
-  field we read, the permission or the signing (channel) changed;
+  required, a value or enum member we send is no longer accepted (an enum member removed, a
+  request validation keyword tightened: a lower max*, a higher min*, a new pattern), the
+  reply may lack a field we read, the permission or the signing (channel) changed;
 - needs a spec update: new optional fields, new reply enum members, changed weight or pool,
-  changed validation keywords, anything the check cannot read (a renamed extension);
+  looser request validation, changed reply validation, anything the check cannot read (a
+  renamed extension);
 - deliberate: a difference `openapi.yaml` records with `x-upstream-deliberate` (and, if the
   record pins an upstream value, only while upstream still has that value).
 """
@@ -165,11 +167,45 @@ def _compare_field(path: str, mine: FieldFacts, other: FieldFacts) -> list[Findi
         verdict, why = _required_verdict(path, bool(mine.required), bool(other.required))
         findings.append(judged(verdict, "required", mine.required, other.required, why))
     if mine.constraints != other.constraints:
-        why = "the validation keywords differ"
-        findings.append(
-            judged(NEEDS_UPDATE, "constraints", mine.constraints, other.constraints, why)
-        )
+        tighter = _tighter(dict(mine.constraints), dict(other.constraints))
+        if _is_request(path) and tighter:
+            verdict, why = BREAKING, f"upstream may refuse values we send ({', '.join(tighter)})"
+        else:
+            verdict, why = NEEDS_UPDATE, "the validation keywords differ"
+        findings.append(judged(verdict, "constraints", mine.constraints, other.constraints, why))
     return findings
+
+
+_UPPER_BOUNDS: Final = {"maxLength", "maxItems", "maximum", "exclusiveMaximum", "maxProperties"}
+_LOWER_BOUNDS: Final = {"minLength", "minItems", "minimum", "exclusiveMinimum", "minProperties"}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return None if text is None else float(text)
+    except ValueError:
+        return None
+
+
+def _tighter(ours: Mapping[str, str], theirs: Mapping[str, str]) -> list[str]:
+    """Upstream's keywords that may refuse a value ours accept (`maxItems 50`).
+
+    A bound is tighter when ours has none or a looser one; any other keyword (`pattern`,
+    `multipleOf`, `uniqueItems`, `additionalProperties`) upstream added or changed may refuse
+    a value ours allow, as far as the check can tell.
+    """
+    found = []
+    for key, value in sorted(theirs.items()):
+        mine, limit = _number(ours.get(key)), _number(value)
+        if mine is not None and limit is not None and key in _UPPER_BOUNDS:
+            tighter = limit < mine
+        elif mine is not None and limit is not None and key in _LOWER_BOUNDS:
+            tighter = limit > mine
+        else:
+            tighter = ours.get(key) != value
+        if tighter:
+            found.append(f"{key} {value}")
+    return found
 
 
 def compare_statuses(ours: OperationSurface, theirs: OperationSurface) -> list[Finding]:

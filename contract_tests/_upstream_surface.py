@@ -9,8 +9,10 @@ for an array's items) with its type, enum values, required-ness and validation k
 Our side also carries the reviewed deliberate differences: `x-upstream-deliberate` on a
 schema, a parameter, a response or an operation maps an aspect (`type`, `enum`, `required`,
 `constraints`, `presence`, `weight`, `pool`, `permission`, `channel`) to
-`{reason: ..., upstream: ...}`; `upstream` (optional) pins the upstream value the record was
-reviewed against, so a later upstream change to that aspect is reported again.
+`{reason: ..., upstream: ...}`; `upstream` pins the upstream value the record was reviewed
+against (`upstream: {}` for constraints where KuCoin has none), so a later upstream change to
+that aspect is reported again. Only `presence` records (a field or reply upstream does not
+describe at all) have nothing to pin: once upstream describes it, it is compared as usual.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class Deliberate:
     """A reviewed difference from KuCoin's spec, with the reason from `openapi.yaml`."""
 
     reason: str
-    pinned: str | None  # the upstream value (as `show`n) the record was reviewed against
+    pinned: str | None  # the upstream value (as `show`n) reviewed against; None: presence
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,15 @@ def deliberate_records(node: Mapping[str, Any], where: str) -> dict[str, Deliber
     for aspect, record in raw.items():
         if not isinstance(record, dict) or not str(record.get("reason", "")).strip():
             raise SpecShapeError(f"{where}: {DELIBERATE_KEY}.{aspect} needs a reason")
-        pinned = _pinned(aspect, record["upstream"]) if "upstream" in record else None
+        if "upstream" in record:
+            pinned = _pinned(aspect, record["upstream"])
+        elif aspect == "presence":
+            pinned = None  # the upstream side of a presence record is "none" by definition
+        else:
+            raise SpecShapeError(
+                f"{where}: {DELIBERATE_KEY}.{aspect} needs the upstream value it was reviewed"
+                " against (upstream: ...), so that a later change is reported again"
+            )
         records[str(aspect)] = Deliberate(" ".join(str(record["reason"]).split()), pinned)
     return records
 

@@ -194,6 +194,22 @@ def make_reply_field_optional(document: Doc) -> None:
     _data(document, READ, "get")["data"]["required"].remove("symbol")
 
 
+def limit_symbols(document: Doc) -> None:
+    _body(document, BATCH)["properties"]["symbols"]["maxItems"] = 50
+
+
+def restrict_symbol_shape(document: Doc) -> None:
+    _body(document, SWITCH)["properties"]["symbol"].update(pattern="^[A-Z]+$", maxLength=3)
+
+
+def require_one_symbol(document: Doc) -> None:
+    _body(document, BATCH)["properties"]["symbols"]["minItems"] = 1
+
+
+def limit_reply_symbol(document: Doc) -> None:
+    _data(document, READ, "get")["data"]["properties"]["symbol"]["maxLength"] = 3
+
+
 MUTATIONS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
     "added enum member in a request": (
         add_request_enum_member,
@@ -253,6 +269,33 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
         f"POST {BATCH}",
         "  breaking             permission: ours Futures, upstream General — keys with our"
         " permission may be refused (x-api-permission)",
+    ),
+    "tighter validation of a request field, past its deliberate record": (
+        limit_symbols,
+        f"POST {BATCH}",
+        "  breaking             body.symbols constraints: ours {maxItems: 1000, minItems: 1,"
+        " uniqueItems: true}, upstream {maxItems: 50} — upstream may refuse values we send"
+        " (maxItems 50) (recorded as deliberate while upstream had {})",
+    ),
+    "a pattern and a length limit on a request field": (
+        restrict_symbol_shape,
+        f"POST {SWITCH}",
+        "  breaking             body.symbol constraints: ours {minLength: 1, pattern: \\S},"
+        " upstream {maxLength: 3, pattern: ^[A-Z]+$} — upstream may refuse values we send"
+        " (maxLength 3, pattern ^[A-Z]+$) (recorded as deliberate while upstream had {})",
+    ),
+    "request validation that refuses nothing we send": (
+        require_one_symbol,
+        f"POST {BATCH}",
+        "  needs a spec update  body.symbols constraints: ours {maxItems: 1000, minItems: 1,"
+        " uniqueItems: true}, upstream {minItems: 1} — the validation keywords differ"
+        " (recorded as deliberate while upstream had {})",
+    ),
+    "tighter validation of a reply field": (
+        limit_reply_symbol,
+        f"GET {READ}",
+        "  needs a spec update  data.symbol constraints: ours {}, upstream {maxLength: 3}"
+        " — the validation keywords differ",
     ),
     "reply field no longer required": (
         make_reply_field_optional,
@@ -388,6 +431,18 @@ def test_every_operation_of_ours_names_its_upstream_area() -> None:
         "getMarginMode": "Futures/Positions",
         "getServerTime": "Futures/Market",
     }
+
+
+def test_a_deliberate_record_without_its_upstream_value_is_refused(tmp_path: Path) -> None:
+    # Without the pin, any later upstream change of the aspect would pass as deliberate.
+    spec = tmp_path / "openapi.yaml"
+    text = DEFAULT_SPEC.read_text()
+    pin = "          upstream: {}  # KuCoin documents no validation keywords here\n"
+    assert pin in text
+    spec.write_text(text.replace(pin, "", 1))
+    status, text = check(tmp_path, faithful(), spec=spec)
+    assert status == 2, text
+    assert "x-upstream-deliberate.constraints needs the upstream value it was reviewed" in text
 
 
 def test_a_deliberate_record_without_a_reason_is_refused(tmp_path: Path) -> None:

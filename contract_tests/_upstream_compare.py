@@ -263,7 +263,17 @@ def compare_meta(ours: OperationSurface, theirs: OperationSurface) -> list[Findi
         findings.append(
             _judge(verdict, aspect, show(mine), show(other), note, ours.deliberate.get(aspect))
         )
-    if area_name(ours.area) != area_name(theirs.area) and theirs.area is not None:
+    if theirs.unread_area_keys:
+        findings.append(
+            Finding(
+                NEEDS_UPDATE,
+                "area",
+                show(ours.area),
+                "none",
+                f"no {' or '.join(theirs.unread_area_keys)} to read (an extension renamed?)",
+            )
+        )
+    elif theirs.area is not None and area_name(ours.area) != area_name(theirs.area):
         findings.append(
             Finding(
                 NEEDS_UPDATE,
@@ -296,4 +306,15 @@ def missing_operation(ours: OperationSurface) -> Finding:
         ours.name,
         "none",
         f"KuCoin's {ours.area} area was read and no longer has {ours.key}",
+    )
+
+
+def no_area(ours: OperationSurface) -> Finding:
+    return Finding(
+        NEEDS_UPDATE,
+        "x-upstream-area",
+        "none",
+        "not read",
+        f"openapi.yaml does not say which KuCoin area has {ours.name}, so its removal"
+        " would go unnoticed",
     )

@@ -79,6 +79,7 @@ class OperationSurface:
     deliberate: Mapping[str, Deliberate]  # operation-level records (meta aspects)
     abandoned: bool = False
     stray_extensions: Mapping[str, str] = field(default_factory=dict)
+    unread_area_keys: tuple[str, ...] = ()  # KuCoin's area extensions the operation lacks
 
     @property
     def key(self) -> str:
@@ -331,6 +332,10 @@ def _text(value: object) -> str | None:
     return None if value is None else _scalar(value)
 
 
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
 def ours(doc: Document) -> list[OperationSurface]:
     """Our operations, from `openapi.yaml`."""
     surfaces = []
@@ -362,6 +367,7 @@ def ours(doc: Document) -> list[OperationSurface]:
 
 
 _KUCOIN_LIMIT_KEYS: Final = {"x-api-rate-limit-weight", "x-api-rate-limit-pool"}
+_KUCOIN_AREA_KEYS: Final = ("x-sdk-service", "x-sdk-sub-service")
 
 
 def upstream(doc: Document) -> list[OperationSurface]:
@@ -370,13 +376,14 @@ def upstream(doc: Document) -> list[OperationSurface]:
     for method, path, op in doc.operations():
         where = f"{method.upper()} {path}"
         service, sub_service = op.get("x-sdk-service"), op.get("x-sdk-sub-service")
+        unread = tuple(key for key in _KUCOIN_AREA_KEYS if not _is_text(op.get(key)))
         abandon = op.get("x-abandon")
         surfaces.append(
             OperationSurface(
                 method=method,
                 path=path,
                 name=str(op.get("x-sdk-method-name") or op.get("operationId") or where),
-                area=f"{service}/{sub_service}" if service and sub_service else None,
+                area=None if unread else f"{service}/{sub_service}",
                 fields=request_and_reply_fields(doc, op, where),
                 meta={
                     "weight": _text(op.get("x-api-rate-limit-weight")),
@@ -393,6 +400,7 @@ def upstream(doc: Document) -> list[OperationSurface]:
                     for key, value in op.items()
                     if key.startswith("x-api-rate-limit") and key not in _KUCOIN_LIMIT_KEYS
                 },
+                unread_area_keys=unread,
             )
         )
     return surfaces

@@ -323,6 +323,100 @@ def test_each_mutation_fails_naming_the_change(tmp_path: Path, name: str) -> Non
     assert failing == [expected], failing  # the change is reported once, nothing else fails
 
 
+# --- inputs that would otherwise check too little -------------------------------------------
+
+
+def failing_lines(report: str) -> list[str]:
+    return [
+        line
+        for line in report.splitlines()
+        if line.startswith(
+            ("  breaking ", "  needs a spec update ", "  checks nothing", "  contra")
+        )
+    ]
+
+
+def test_renamed_area_extensions_still_notice_a_removed_operation(tmp_path: Path) -> None:
+    # The matching operations show which area the file is, even when KuCoin renames
+    # x-sdk-sub-service; otherwise getMarginMode's removal would pass as "not checked".
+    document = faithful()
+    for item in document["paths"].values():
+        for operation in item.values():
+            operation["x-sdk-subservice"] = operation.pop("x-sdk-sub-service")
+    remove_operation(document)
+    status, report = check(tmp_path, document)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  needs a spec update  area: ours Futures/Positions, upstream none — no"
+        " x-sdk-sub-service to read (an extension renamed?)",
+    ] * 2 + [
+        "  breaking             operation: ours getMarginMode, upstream none — KuCoin's"
+        f" Futures/Positions area was read and no longer has GET {READ}",
+    ]
+
+
+def other_area(document: Doc) -> Doc:
+    """The market file, as if it were an area none of our operations belongs to."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            operation["x-sdk-sub-service"] = "Orders"
+    document["paths"] = {"/api/v1/orders": document["paths"].pop("/api/v1/timestamp")}
+    return document
+
+
+@pytest.mark.parametrize(
+    "unusable",
+    [
+        pytest.param(lambda: {**faithful(), "paths": {}}, id="no paths"),
+        pytest.param(lambda: other_area(json.loads(MARKET.read_text())), id="another area"),
+    ],
+)
+def test_an_input_that_checks_nothing_of_ours_fails(
+    tmp_path: Path, unusable: Callable[[], Doc]
+) -> None:
+    status, report = check(tmp_path, unusable())
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  checks nothing: none of its operations or areas is one of ours"
+    ]
+    # Beside a file that does check ours, it still fails: it was given for a reason.
+    status, report = check(tmp_path, faithful(), unusable())
+    assert status == 1, report
+    assert "1 unusable input(s)" in report
+
+
+def test_the_market_file_alone_checks_the_server_time_only(tmp_path: Path) -> None:
+    status, report = check(tmp_path, json.loads(MARKET.read_text()))
+    assert status == 0, report
+    assert f"POST {BATCH} (ours batchChangeMarginMode): not checked" in report
+
+
+def test_two_files_that_disagree_on_an_operation_fail(tmp_path: Path) -> None:
+    changed = faithful()
+    change_weight(changed)
+    status, report = check(tmp_path, faithful(), faithful())
+    assert status == 0, report  # the same operation twice is information
+    assert f"  duplicate: GET {READ} (again in " in report
+    status, report = check(tmp_path, faithful(), changed)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        f"  contradicts an earlier file on GET {READ}: the first counts"
+    ]
+
+
+def test_an_operation_of_ours_without_an_area_fails(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    text = DEFAULT_SPEC.read_text()
+    assert text.count("      x-upstream-area: Futures/Market\n") == 1
+    spec.write_text(text.replace("      x-upstream-area: Futures/Market\n", ""))
+    status, report = check(tmp_path, faithful(), spec=spec)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  needs a spec update  x-upstream-area: ours none, upstream not read — openapi.yaml"
+        " does not say which KuCoin area has getServerTime, so its removal would go unnoticed"
+    ]
+
+
 # --- unreadable input ------------------------------------------------------------------------
 
 

@@ -10,7 +10,13 @@ pool, permission and channel. Each difference is classified (see `_upstream_comp
 breaking, needs a spec update, or deliberate (recorded in `openapi.yaml` with
 `x-upstream-deliberate` and a reason). Our operations record their KuCoin area in
 `x-upstream-area`: one whose area was read but is missing there is breaking; one of an area
-not read is "not checked"; operations only KuCoin has are listed for information.
+not read is "not checked"; one without `x-upstream-area` fails; operations only KuCoin has
+are listed for information. An area counts as read when a file's `x-sdk-service` /
+`x-sdk-sub-service` name it, or when the file has an operation of ours whose area
+extensions cannot be read (renamed: that itself is reported). An input that has no
+operation or area of ours fails ("checks nothing": the wrong file), and so does one that
+describes an operation differently from an earlier input (the first counts); the same
+operation twice is information.
 
 Not compared: descriptions, summaries, examples, `format`, headers, error codes inside
 descriptions, KuCoin's SDK names (shown, not compared), `x-domain`, `x-api-doc`.
@@ -39,6 +45,7 @@ from ._upstream_compare import (
     Finding,
     compare_operation,
     missing_operation,
+    no_area,
 )
 from ._upstream_surface import (
     Document,
@@ -140,34 +147,61 @@ def read_ours(path: Path) -> Document:
 class Report:
     lines: list[str]
     counts: dict[str, int]
-    not_checked: int
+    unusable_inputs: int  # inputs that checked nothing of ours, or that contradict another
 
     @property
     def exit_code(self) -> int:
-        failing = self.counts[BREAKING] + self.counts[NEEDS_UPDATE]
+        failing = self.counts[BREAKING] + self.counts[NEEDS_UPDATE] + self.unusable_inputs
         return EXIT_DIFFERS if failing else EXIT_ONLY_DELIBERATE
+
+
+def _read_all(
+    upstream_docs: Sequence[Document], our_ops: list[OperationSurface]
+) -> tuple[dict[str, OperationSurface], list[str], list[str], int]:
+    """KuCoin's operations by key, header lines, duplicates (information), unusable inputs."""
+    our_keys = {op.key for op in our_ops}
+    our_areas = {area_name(op.area) for op in our_ops if op.area}
+    theirs: dict[str, OperationSurface] = {}
+    lines: list[str] = []
+    duplicates: list[str] = []
+    unusable = 0
+    for doc in upstream_docs:
+        surfaces = upstream(doc)
+        areas = sorted({s.area for s in surfaces if s.area}) or ["none readable"]
+        lines.append(
+            f"KuCoin: {doc.name} (OpenAPI {doc.data['openapi']}, {len(surfaces)} operations,"
+            f" area {', '.join(areas)})"
+        )
+        if not any(s.key in our_keys or area_name(s.area) in our_areas for s in surfaces):
+            # The wrong file (or an emptied one) would otherwise pass: it checks nothing.
+            lines.append("  checks nothing: none of its operations or areas is one of ours")
+            unusable += 1
+        for surface in surfaces:
+            first = theirs.setdefault(surface.key, surface)
+            if first is surface:
+                continue
+            if first == surface:
+                duplicates.append(f"{surface.key} (again in {doc.name}, the same)")
+            else:
+                # Two files that disagree: which one KuCoin means cannot be told.
+                lines.append(f"  contradicts an earlier file on {surface.key}: the first counts")
+                unusable += 1
+    return theirs, lines, duplicates, unusable
 
 
 def build_report(
     our_doc: Document, upstream_docs: Sequence[Document], our_ops: list[OperationSurface]
 ) -> Report:
-    lines: list[str] = []
-    theirs: dict[str, OperationSurface] = {}
-    duplicates: list[str] = []
-    for doc in upstream_docs:
-        surfaces = upstream(doc)
-        areas = sorted({s.area for s in surfaces if s.area}) or ["no x-sdk-service"]
-        lines.append(
-            f"KuCoin: {doc.name} (OpenAPI {doc.data['openapi']}, {len(surfaces)} operations,"
-            f" area {', '.join(areas)})"
-        )
-        for surface in surfaces:
-            if surface.key in theirs:
-                duplicates.append(f"{surface.key} (again in {doc.name}: the first one counts)")
-            else:
-                theirs[surface.key] = surface
+    theirs, lines, duplicates, unusable = _read_all(upstream_docs, our_ops)
     lines.append(f"ours: {our_doc.name} ({len(our_ops)} operations)")
     areas_read = {area_name(s.area) for s in theirs.values() if s.area}
+    # A matching operation whose area cannot be read (KuCoin renamed x-sdk-sub-service)
+    # still shows which area the file is: ours, so that a missing sibling is noticed.
+    areas_read |= {
+        area_name(op.area)
+        for op in our_ops
+        if op.area and op.key in theirs and not theirs[op.key].area
+    }
     counts = {BREAKING: 0, NEEDS_UPDATE: 0, DELIBERATE: 0}
     not_checked = 0
     for op in our_ops:
@@ -177,12 +211,14 @@ def build_report(
         if match is not None:
             lines.append(f"{op.key} (ours {op.name}, KuCoin {match.name})")
             findings = compare_operation(op, match)
-        elif op.area is not None and area_name(op.area) in areas_read:
+        elif op.area is None:
+            lines.append(f"{op.key} (ours {op.name})")
+            findings = [no_area(op)]
+        elif area_name(op.area) in areas_read:
             lines.append(f"{op.key} (ours {op.name})")
             findings = [missing_operation(op)]
         else:
-            why = f"area {op.area} not read" if op.area else "no x-upstream-area"
-            lines.append(f"{op.key} (ours {op.name}): not checked ({why})")
+            lines.append(f"{op.key} (ours {op.name}): not checked (area {op.area} not read)")
             not_checked += 1
             continue
         for finding in findings:
@@ -196,7 +232,7 @@ def build_report(
         lines += ["", "Only KuCoin has (information, never a failure):"]
         lines += [f"  {s.key} ({s.name}, {s.area or 'no area'})" for s in extra]
         lines += [f"  duplicate: {d}" for d in duplicates]
-    report = Report(lines, counts, not_checked)
+    report = Report(lines, counts, unusable)
     verdict = (
         "only deliberate differences"
         if report.exit_code == EXIT_ONLY_DELIBERATE
@@ -205,14 +241,16 @@ def build_report(
     lines += [
         "",
         f"Result: {counts[BREAKING]} breaking, {counts[NEEDS_UPDATE]} needs a spec update,"
-        f" {counts[DELIBERATE]} deliberate, {not_checked} not checked:"
-        f" {verdict} (exit {report.exit_code})",
+        f" {counts[DELIBERATE]} deliberate, {not_checked} not checked,"
+        f" {unusable} unusable input(s): {verdict} (exit {report.exit_code})",
     ]
     return report
 
 
 def run(sources: Sequence[str], spec: Path = DEFAULT_SPEC) -> tuple[int, str]:
     """(exit status, what to print): the report on stdout, or one line for stderr (exit 2)."""
+    if not sources:
+        return EXIT_UNREADABLE, "upstream-check: nothing to read (give one or more PATH_OR_URL)"
     try:
         our_doc = read_ours(spec)
         our_ops = ours(our_doc)

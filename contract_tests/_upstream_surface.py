@@ -258,7 +258,9 @@ def walk_schema(
     properties = schema.get("properties", {})
     if isinstance(properties, dict):
         listed = schema.get("required", [])
-        names = set(listed) if isinstance(listed, list) else set()
+        if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
+            raise SpecShapeError(f"{doc.name}: {path}: required is not a list of names")
+        names = set(listed)
         for name, sub in properties.items():
             walk_schema(doc, sub, f"{path}.{name}", name in names, fields, None, depth + 1)
     if isinstance(schema.get("additionalProperties"), dict):

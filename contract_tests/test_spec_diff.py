@@ -212,6 +212,24 @@ def test_unreadable_specs_exit_2_with_one_line(tmp_path: Path) -> None:
     assert status == 2 and "not a git revision" in text
 
 
+def test_what_the_generator_refuses_exits_2_with_one_readable_line(tmp_path: Path) -> None:
+    (tmp_path / "bare.yaml").write_text('openapi: "3.0.3"\n')
+    status, text = run(base=None, base_file=tmp_path / "bare.yaml", spec=SPEC_PATH)
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert text.endswith(
+        "2 validation errors for OpenAPI; info: Field required; paths: Field required"
+    )
+    broken = current()
+    broken["paths"]["/api/v1/timestamp"]["get"]["responses"]["200"] = {
+        "description": "ok",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}},
+    }
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump(broken))
+    status, text = run(base=None, base_file=tmp_path / "broken.yaml", spec=SPEC_PATH)
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert "Could not find reference" in text and " object at 0x" not in text, text
+
+
 def test_the_command_line(tmp_path: Path) -> None:
     new = current()
     remove_operation(new)

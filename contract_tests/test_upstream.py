@@ -431,6 +431,11 @@ def test_an_operation_of_ours_without_an_area_fails(tmp_path: Path) -> None:
         ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"parameters": [{}]}}}}', "lacks name"),
         ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"responses": []}}}}', "wrong type"),
         ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"responses": {"200": 1}}}}}', "got 1"),
+        (
+            '{"openapi": "3.0.1", "paths": {"/x": {"get": {"parameters": [{"name": "a",'
+            ' "in": "query", "schema": {"properties": {}, "required": [{"a": 1}]}}]}}}}',
+            "query.a: required is not a list of names",
+        ),
     ],
 )
 def test_input_that_is_not_openapi_exits_2_with_one_line(
@@ -441,6 +446,19 @@ def test_input_that_is_not_openapi_exits_2_with_one_line(
     status, text = run([str(path)])
     assert status == 2
     assert len(text.splitlines()) == 1 and says in text and str(path) in text, text
+
+
+def test_unreadable_names_and_specs_exit_2_with_one_line(tmp_path: Path) -> None:
+    status, text = run(["http://[::1"])  # httpx raises InvalidURL, which is no HTTPError
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert text.startswith("upstream-check: cannot read http://[::1: InvalidURL: "), text
+    status, text = run([""])
+    assert (status, text) == (2, "upstream-check: cannot read '': an empty path"), text
+    spec = tmp_path / "openapi.yaml"
+    spec.write_bytes(b"openapi: 3.1.0\ninfo: {title: \xff}\n")
+    status, text = run([str(POSITIONS)], spec)
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert text == f"upstream-check: cannot read {spec}: not UTF-8 (invalid start byte)"
 
 
 def test_the_command_line_exit_codes_and_streams(tmp_path: Path) -> None:

@@ -85,13 +85,15 @@ def _fetch(url: str) -> bytes:
                     raise UnreadableInput(f"{url}: larger than {_MAX_BYTES} bytes")
                 chunks.append(chunk)
             return b"".join(chunks)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
         raise UnreadableInput(f"{url}: {type(exc).__name__}: {exc}") from exc
 
 
 def _read_bytes(source: str) -> bytes:
     if source.startswith(("http://", "https://")):
         return _fetch(source)
+    if not source:
+        raise UnreadableInput("'': an empty path")  # Path("") is the current directory
     try:
         path = Path(source)
         if path.stat().st_size > _MAX_BYTES:
@@ -138,6 +140,8 @@ def read_ours(path: Path) -> Document:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UnreadableInput(f"{path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(f"{path}: not UTF-8 ({exc.reason})") from exc
     except yaml.YAMLError as exc:
         raise UnreadableInput(f"{path}: not YAML ({exc})".replace("\n", " ")) from exc
     return _as_openapi(data, _display(path))

@@ -19,7 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from ._upstream_surface import Deliberate, FieldFacts, OperationSurface, area_name, show
+from ._upstream_surface import (
+    Deliberate,
+    FieldFacts,
+    OperationSurface,
+    area_name,
+    show,
+    show_keywords,
+)
 
 BREAKING: Final = "breaking"
 NEEDS_UPDATE: Final = "needs a spec update"
@@ -84,7 +91,8 @@ def _presence(path: str, facts: FieldFacts, ours_side: bool) -> tuple[str, str, 
     if _is_request(path) and facts.required:
         return BREAKING, "none", shown, "a new required request field"
     kind = "request" if _is_request(path) else "reply"
-    return NEEDS_UPDATE, "none", shown, f"a new optional {kind} field"
+    required = "required" if facts.required else "optional"
+    return NEEDS_UPDATE, "none", shown, f"a new {required} {kind} field"
 
 
 def _enum_verdict(path: str, ours: FieldFacts, theirs: FieldFacts) -> tuple[str, str]:
@@ -127,7 +135,10 @@ def compare_fields(
 ) -> list[Finding]:
     findings: list[Finding] = []
     # Below a field whose type changed, every difference follows from that one: unsaid.
-    retyped = {p for p in set(ours) & set(theirs) if ours[p].type != theirs[p].type}
+    # A field that only became (or stopped being) nullable keeps its fields: compared.
+    retyped = {
+        p for p in set(ours) & set(theirs) if _non_null(ours[p].type) != _non_null(theirs[p].type)
+    }
 
     def follows(path: str) -> bool:
         return any(_is_below(path, parent) for parent in retyped)
@@ -158,8 +169,8 @@ def _compare_field(path: str, mine: FieldFacts, other: FieldFacts) -> list[Findi
         )
 
     if mine.type != other.type:
-        verdict = BREAKING if mine.type and other.type else NEEDS_UPDATE
-        findings.append(judged(verdict, "type", mine.type, other.type, "the type changed"))
+        verdict, why = _type_verdict(path, mine.type, other.type)
+        findings.append(judged(verdict, "type", mine.type, other.type, why))
     if mine.enum != other.enum:
         verdict, why = _enum_verdict(path, mine, other)
         findings.append(judged(verdict, "enum", mine.enum, other.enum, why))
@@ -172,8 +183,25 @@ def _compare_field(path: str, mine: FieldFacts, other: FieldFacts) -> list[Findi
             verdict, why = BREAKING, f"upstream may refuse values we send ({', '.join(tighter)})"
         else:
             verdict, why = NEEDS_UPDATE, "the validation keywords differ"
-        findings.append(judged(verdict, "constraints", mine.constraints, other.constraints, why))
+        ours_shown, theirs_shown = show_keywords(mine.constraints), show_keywords(other.constraints)
+        findings.append(judged(verdict, "constraints", ours_shown, theirs_shown, why))
     return findings
+
+
+def _non_null(type_: str | None) -> str | None:
+    return None if type_ is None else "|".join(t for t in type_.split("|") if t != "null")
+
+
+def _type_verdict(path: str, ours: str | None, theirs: str | None) -> tuple[str, str]:
+    if None in (ours, theirs):
+        return NEEDS_UPDATE, "the type changed"
+    if _non_null(ours) != _non_null(theirs):
+        return BREAKING, "the type changed"
+    # Only null differs: breaking where a null may reach us, or leave us and be refused.
+    null_added = "null" in str(theirs).split("|")
+    if null_added != _is_request(path):
+        return BREAKING, "the reply may now be null" if null_added else "upstream refuses null"
+    return NEEDS_UPDATE, "the request may now be null" if null_added else "the reply is never null"
 
 
 _UPPER_BOUNDS: Final = {"maxLength", "maxItems", "maximum", "exclusiveMaximum", "maxProperties"}
@@ -243,6 +271,12 @@ def _weight_note(theirs: OperationSurface) -> str:
     return "no x-api-rate-limit-weight to read"
 
 
+def _same_number(mine: str | None, other: str | None) -> bool:
+    """`2` and `2.0` are the same weight."""
+    ours_number, theirs_number = _number(mine), _number(other)
+    return ours_number is not None and ours_number == theirs_number
+
+
 def compare_meta(ours: OperationSurface, theirs: OperationSurface) -> list[Finding]:
     findings = []
     notes = {
@@ -256,7 +290,7 @@ def compare_meta(ours: OperationSurface, theirs: OperationSurface) -> list[Findi
         mine, other = ours.meta[aspect], theirs.meta[aspect]
         if aspect == "permission" and public:
             continue  # a public call uses no key, so no permission applies
-        if mine == other:
+        if mine == other or (aspect == "weight" and _same_number(mine, other)):
             continue
         if other is None and aspect in ("permission", "channel"):
             verdict, note = NEEDS_UPDATE, f"upstream does not say (x-api-{aspect})"

@@ -43,6 +43,7 @@ _CONSTRAINT_KEYS: Final = (
     "minProperties",
     "maxProperties",
 )
+_JSON: Final = "application/json"
 _MAX_DEPTH: Final = 16  # KuCoin's replies nest 3 deep; deeper is a `$ref` cycle
 
 
@@ -87,16 +88,19 @@ class OperationSurface:
 
 
 def show(value: object) -> str:
-    """A value as the report prints it: `none`, `[CROSS, ISOLATED]`, `{minItems: 1}`, `2`."""
+    """A value as the report prints it: `none`, `[CROSS, ISOLATED]`, `[]`, `true`, `2`."""
     if value is None:
         return "none"
-    if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
-        return "{" + ", ".join(f"{k}: {v}" for k, v in value) + "}"
     if isinstance(value, tuple):
         return "[" + ", ".join(value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def show_keywords(pairs: tuple[tuple[str, str], ...]) -> str:
+    """Validation keywords as the report prints them: `{maxItems: 1000, minItems: 1}`, `{}`."""
+    return "{" + ", ".join(f"{key}: {value}" for key, value in pairs) + "}"
 
 
 def area_name(area: str | None) -> str | None:
@@ -148,7 +152,7 @@ def _pinned(aspect: str, value: object) -> str:
     if aspect == "enum":
         return show(enum_of({"enum": value}))
     if aspect == "constraints" and isinstance(value, dict):
-        return show(constraints_of(value))
+        return show_keywords(constraints_of(value))
     if aspect == "type":
         return show(type_of({"type": value}))
     return show(value)
@@ -273,7 +277,11 @@ def json_schema_of(doc: Document, holder: Any, where: str) -> Any | None:
     """The JSON body schema of a request body or a response, if it has one."""
     body, _ = doc.merged(holder, where)
     content = body.get("content", {})
-    media = content.get("application/json") if isinstance(content, dict) else None
+    if not isinstance(content, dict):
+        return None
+    # `application/json; charset=utf-8` is JSON too; other media types are not compared.
+    json_media = [m for t, m in content.items() if str(t).split(";")[0].strip() == _JSON]
+    media = json_media[0] if json_media else None
     return media.get("schema") if isinstance(media, dict) else None
 
 

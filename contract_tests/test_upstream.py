@@ -210,6 +210,16 @@ def limit_reply_symbol(document: Doc) -> None:
     _data(document, READ, "get")["data"]["properties"]["symbol"]["maxLength"] = 3
 
 
+def add_required_reply_field(document: Doc) -> None:
+    data = _data(document, READ, "get")["data"]
+    data["properties"]["leverage"] = {"type": "string"}
+    data["required"].append("leverage")
+
+
+def empty_request_enum(document: Doc) -> None:
+    _body(document, SWITCH)["properties"]["marginMode"]["enum"] = []
+
+
 MUTATIONS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
     "added enum member in a request": (
         add_request_enum_member,
@@ -297,6 +307,18 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
         "  needs a spec update  data.symbol constraints: ours {}, upstream {maxLength: 3}"
         " — the validation keywords differ",
     ),
+    "new required reply field": (
+        add_required_reply_field,
+        f"GET {READ}",
+        "  needs a spec update  data.leverage: ours none, upstream string, required"
+        " — a new required reply field",
+    ),
+    "an empty request enum": (
+        empty_request_enum,
+        f"POST {SWITCH}",
+        "  breaking             body.marginMode enum: ours [CROSS, ISOLATED], upstream []"
+        " — upstream no longer accepts CROSS, ISOLATED, which we send",
+    ),
     "reply field no longer required": (
         make_reply_field_optional,
         f"GET {READ}",
@@ -321,6 +343,49 @@ def test_each_mutation_fails_naming_the_change(tmp_path: Path, name: str) -> Non
         and not (line.startswith(("  deliberate ", "  GET /api/v1/position ")))
     ]
     assert failing == [expected], failing  # the change is reported once, nothing else fails
+
+
+def test_a_reply_that_became_nullable_still_compares_its_fields(tmp_path: Path) -> None:
+    document = faithful()
+    data = _data(document, READ, "get")["data"]
+    data["nullable"] = True
+    del data["properties"]["marginMode"]
+    data["required"].remove("marginMode")
+    status, report = check(tmp_path, document)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  breaking             data.marginMode: ours string, required, upstream none"
+        " — the reply lost a field we read",
+        "  breaking             data type: ours object, upstream null|object"
+        " — the reply may now be null",
+    ]
+
+
+def spell_weights_as_floats(document: Doc) -> None:
+    for item in document["paths"].values():
+        for operation in item.values():
+            operation["x-api-rate-limit-weight"] = float(operation["x-api-rate-limit-weight"])
+
+
+def add_charset_to_json(document: Doc) -> None:
+    for item in document["paths"].values():
+        for operation in item.values():
+            holders = [operation.get("requestBody", {}), *operation["responses"].values()]
+            for holder in holders:
+                if "application/json" in holder.get("content", {}):
+                    media = holder["content"].pop("application/json")
+                    holder["content"]["application/json; charset=utf-8"] = media
+
+
+@pytest.mark.parametrize("respell", [spell_weights_as_floats, add_charset_to_json])
+def test_the_same_facts_spelt_differently_pass(
+    tmp_path: Path, respell: Callable[[Doc], None]
+) -> None:
+    document = faithful()
+    respell(document)
+    assert json.dumps(document) != json.dumps(faithful())
+    status, report = check(tmp_path, document)
+    assert status == 0, report
 
 
 # --- inputs that would otherwise check too little -------------------------------------------

@@ -77,7 +77,7 @@ def _model_fields(model: ModelProperty) -> dict[str, Member]:
     return fields
 
 
-def _members(values: dict[str, str | int] | set[str | int]) -> dict[str, str]:
+def _enum_members(values: dict[str, str | int] | set[str | int]) -> dict[str, str]:
     # Enum classes map member names to values; `Literal` enums (not our config) have values only.
     if isinstance(values, dict):
         return {str(name): str(value) for name, value in values.items()}
@@ -129,6 +129,6 @@ def public_api(spec: dict[str, Any], name: str) -> PublicApi:
             operations[f"api.{tag}.{endpoint.name}"] = Operation(arguments, returns)
     return PublicApi(
         models={m.class_info.name: _model_fields(m) for m in parsed.models},
-        enums={e.class_info.name: _members(e.values) for e in parsed.enums},
+        enums={e.class_info.name: _enum_members(e.values) for e in parsed.enums},
         operations=operations,
     )

@@ -401,7 +401,7 @@ def upstream(doc: Document) -> list[OperationSurface]:
                     "permission": _text(op.get("x-api-permission")),
                     "channel": _text(op.get("x-api-channel")),
                 },
-                statuses={str(status): {} for status in statuses_of(doc, op, where)},
+                statuses=statuses_of(doc, op, where),  # KuCoin's files hold no records
                 deliberate={},
                 abandoned=abandon is True
                 or str(abandon).lower() in {"true", "abandon", "abandoned"},

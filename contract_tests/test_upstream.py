@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -590,6 +591,49 @@ def test_a_url_is_read_like_a_file(served_fixtures: str) -> None:
     assert status == 0, report
     status, text = run([f"{served_fixtures}/absent.json"])
     assert status == 2 and text.endswith("absent.json: HTTP 404"), text
+
+
+@pytest.fixture
+def trickling_server() -> Iterator[str]:
+    """Sends a reply one byte every 50 ms (at most 5 s), as a stalled CDN could."""
+    stop = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            for _ in range(100):
+                if stop.wait(0.05):
+                    return
+                self.wfile.write(b" ")
+                self.wfile.flush()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/slow.json"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_download_that_never_finishes_is_given_up(trickling_server: str) -> None:
+    # Each byte comes well within the read timeout: only the overall deadline stops it.
+    started = time.monotonic()
+    status, text = run([trickling_server], deadline_s=0.3)
+    assert time.monotonic() - started < 3
+    assert (status, text) == (
+        2,
+        f"upstream-check: cannot read {trickling_server}: not read within 0.3 s",
+    )
 
 
 # --- the spec's side of the bargain ---------------------------------------------------------

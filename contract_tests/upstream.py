@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,15 +63,17 @@ EXIT_UNREADABLE: Final = 2
 
 DEFAULT_SPEC: Final = Path(__file__).resolve().parents[1] / "openapi.yaml"
 _MAX_BYTES: Final = 32 * 1024 * 1024  # KuCoin's largest area file is well under 1 MiB
-_TIMEOUT_S: Final = 30.0
+_TIMEOUT_S: Final = 30.0  # for each connect and read
+DEADLINE_S: Final = 60.0  # for a whole download: a server trickling bytes cannot hold us
 
 
 class UnreadableInput(Exception):
     """An input that cannot be read or is not an OpenAPI 3 document; the message says which."""
 
 
-def _fetch(url: str) -> bytes:
+def _fetch(url: str, deadline_s: float) -> bytes:
     # A public document: no credentials are sent, redirects (a CDN's) may be followed.
+    give_up = time.monotonic() + deadline_s
     try:
         with (
             httpx.Client(timeout=_TIMEOUT_S, follow_redirects=True) as client,
@@ -80,6 +83,8 @@ def _fetch(url: str) -> bytes:
                 raise UnreadableInput(f"{url}: HTTP {response.status_code}")
             chunks, size = [], 0
             for chunk in response.iter_bytes():
+                if time.monotonic() > give_up:
+                    raise UnreadableInput(f"{url}: not read within {deadline_s:g} s")
                 size += len(chunk)
                 if size > _MAX_BYTES:
                     raise UnreadableInput(f"{url}: larger than {_MAX_BYTES} bytes")
@@ -89,9 +94,9 @@ def _fetch(url: str) -> bytes:
         raise UnreadableInput(f"{url}: {type(exc).__name__}: {exc}") from exc
 
 
-def _read_bytes(source: str) -> bytes:
+def _read_bytes(source: str, deadline_s: float) -> bytes:
     if source.startswith(("http://", "https://")):
-        return _fetch(source)
+        return _fetch(source, deadline_s)
     if not source:
         raise UnreadableInput("'': an empty path")  # Path("") is the current directory
     try:
@@ -103,8 +108,8 @@ def _read_bytes(source: str) -> bytes:
         raise UnreadableInput(f"{source}: {exc.strerror or exc}") from exc
 
 
-def read_upstream(source: str) -> Document:
-    raw = _read_bytes(source)
+def read_upstream(source: str, deadline_s: float = DEADLINE_S) -> Document:
+    raw = _read_bytes(source, deadline_s)
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -251,14 +256,16 @@ def build_report(
     return report
 
 
-def run(sources: Sequence[str], spec: Path = DEFAULT_SPEC) -> tuple[int, str]:
+def run(
+    sources: Sequence[str], spec: Path = DEFAULT_SPEC, deadline_s: float = DEADLINE_S
+) -> tuple[int, str]:
     """(exit status, what to print): the report on stdout, or one line for stderr (exit 2)."""
     if not sources:
         return EXIT_UNREADABLE, "upstream-check: nothing to read (give one or more PATH_OR_URL)"
     try:
         our_doc = read_ours(spec)
         our_ops = ours(our_doc)
-        upstream_docs = [read_upstream(source) for source in sources]
+        upstream_docs = [read_upstream(source, deadline_s) for source in sources]
         report = build_report(our_doc, upstream_docs, our_ops)
     except UnreadableInput as exc:
         return EXIT_UNREADABLE, f"upstream-check: cannot read {exc}"

@@ -9,8 +9,8 @@ Three classes, from this client's point of view:
 - needs a spec update: new optional fields, new reply enum members, changed weight or pool,
   looser request validation, changed reply validation, anything the check cannot read (a
   renamed extension);
-- deliberate: a difference `openapi.yaml` records with `x-upstream-deliberate` (and, if the
-  record pins an upstream value, only while upstream still has that value).
+- deliberate: a difference `openapi.yaml` records with `x-upstream-deliberate`, only while
+  upstream still has the value the record pins (`presence` records pin none).
 """
 
 from __future__ import annotations

@@ -19,7 +19,11 @@ describes an operation differently from an earlier input (the first counts); the
 operation twice is information.
 
 Not compared: descriptions, summaries, examples, `format`, headers, error codes inside
-descriptions, KuCoin's SDK names (shown, not compared), `x-domain`, `x-api-doc`.
+descriptions, KuCoin's SDK names (shown, not compared), `x-domain`, `x-api-doc`; `allOf`,
+`oneOf` and `anyOf` inside fields (only a reply's top-level `oneOf`/`anyOf` is searched for
+`data`), `const`, `not` and `default`; media types other than JSON (`application/json`,
+with or without parameters such as `; charset=utf-8`); `x-api-enum` where `enum` is present
+(it is read only when `enum` is missing).
 
 Exit status: 0 only deliberate differences (or none), 1 anything else, 2 an input that
 cannot be read or is not an OpenAPI 3 document (one line on stderr).

@@ -10,6 +10,7 @@ today's spec with the package in `generated/`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -76,18 +77,38 @@ def _model_fields(model: ModelProperty) -> dict[str, Member]:
     return fields
 
 
-def _members(values: dict[str, str | int] | set[str | int]) -> dict[str, str]:
+def _enum_members(values: dict[str, str | int] | set[str | int]) -> dict[str, str]:
     # Enum classes map member names to values; `Literal` enums (not our config) have values only.
     if isinstance(values, dict):
         return {str(name): str(value) for name, value in values.items()}
     return {str(value): str(value) for value in values}
 
 
+_OBJECT_REPR: Final = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+_PYDANTIC_DETAIL: Final = re.compile(r" *\[type=[^\]]*\]|For further information visit \S+")
+
+
+def _one_line(text: str) -> str:
+    """A generator or pydantic message on one line, without Python object reprs.
+
+    pydantic puts each field on a line and its problem, indented, on the next: they become
+    `info: Field required`; the generator prints some values as `<... object at 0x...>`.
+    """
+    parts: list[str] = []
+    for raw in _OBJECT_REPR.sub("?", text).splitlines():
+        line = _PYDANTIC_DETAIL.sub("", raw).strip()
+        if line and raw[:1].isspace() and parts:
+            parts[-1] += f": {line}"
+        elif line:
+            parts.append(line)
+    return "; ".join(parts)
+
+
 def public_api(spec: dict[str, Any], name: str) -> PublicApi:
     """The generated package's public API for `spec` (a parsed openapi.yaml)."""
     parsed = GeneratorData.from_dict(spec, config=_config(Path(name)))
     if isinstance(parsed, GeneratorError):
-        raise GenerationError(f"{name}: {parsed.header}: {parsed.detail or ''}".strip())
+        raise GenerationError(_one_line(f"{name}: {parsed.header}: {parsed.detail or ''}"))
     problems = list(parsed.errors) + [
         error
         for collection in parsed.endpoint_collections_by_tag.values()
@@ -95,7 +116,8 @@ def public_api(spec: dict[str, Any], name: str) -> PublicApi:
     ]
     if problems:
         first = problems[0]
-        raise GenerationError(f"{name}: the generator would warn: {first.header} {first.detail}")
+        warning = f"{name}: the generator would warn: {first.header} {first.detail}"
+        raise GenerationError(_one_line(warning))
     operations = {}
     for tag, collection in parsed.endpoint_collections_by_tag.items():
         for endpoint in collection.endpoints:
@@ -107,6 +129,6 @@ def public_api(spec: dict[str, Any], name: str) -> PublicApi:
             operations[f"api.{tag}.{endpoint.name}"] = Operation(arguments, returns)
     return PublicApi(
         models={m.class_info.name: _model_fields(m) for m in parsed.models},
-        enums={e.class_info.name: _members(e.values) for e in parsed.enums},
+        enums={e.class_info.name: _enum_members(e.values) for e in parsed.enums},
         operations=operations,
     )

@@ -3,12 +3,14 @@
 Three classes, from this client's point of view:
 
 - breaking: an operation or field we use is gone, a type changed, a request field became
-  required, a value or enum member we send is no longer accepted, the reply may lack a
-  field we read, the permission or the signing (channel) changed;
+  required, a value or enum member we send is no longer accepted (an enum member removed, a
+  request validation keyword tightened: a lower max*, a higher min*, a new pattern), the
+  reply may lack a field we read, the permission or the signing (channel) changed;
 - needs a spec update: new optional fields, new reply enum members, changed weight or pool,
-  changed validation keywords, anything the check cannot read (a renamed extension);
-- deliberate: a difference `openapi.yaml` records with `x-upstream-deliberate` (and, if the
-  record pins an upstream value, only while upstream still has that value).
+  looser request validation, changed reply validation, anything the check cannot read (a
+  renamed extension);
+- deliberate: a difference `openapi.yaml` records with `x-upstream-deliberate`, only while
+  upstream still has the value the record pins (`presence` records pin none).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from ._upstream_surface import Deliberate, FieldFacts, OperationSurface, area_name, show
+from ._upstream_surface import (
+    Deliberate,
+    FieldFacts,
+    OperationSurface,
+    area_name,
+    show,
+    show_keywords,
+)
 
 BREAKING: Final = "breaking"
 NEEDS_UPDATE: Final = "needs a spec update"
@@ -82,7 +91,8 @@ def _presence(path: str, facts: FieldFacts, ours_side: bool) -> tuple[str, str, 
     if _is_request(path) and facts.required:
         return BREAKING, "none", shown, "a new required request field"
     kind = "request" if _is_request(path) else "reply"
-    return NEEDS_UPDATE, "none", shown, f"a new optional {kind} field"
+    required = "required" if facts.required else "optional"
+    return NEEDS_UPDATE, "none", shown, f"a new {required} {kind} field"
 
 
 def _enum_verdict(path: str, ours: FieldFacts, theirs: FieldFacts) -> tuple[str, str]:
@@ -125,7 +135,10 @@ def compare_fields(
 ) -> list[Finding]:
     findings: list[Finding] = []
     # Below a field whose type changed, every difference follows from that one: unsaid.
-    retyped = {p for p in set(ours) & set(theirs) if ours[p].type != theirs[p].type}
+    # A field that only became (or stopped being) nullable keeps its fields: compared.
+    retyped = {
+        p for p in set(ours) & set(theirs) if _non_null(ours[p].type) != _non_null(theirs[p].type)
+    }
 
     def follows(path: str) -> bool:
         return any(_is_below(path, parent) for parent in retyped)
@@ -156,8 +169,8 @@ def _compare_field(path: str, mine: FieldFacts, other: FieldFacts) -> list[Findi
         )
 
     if mine.type != other.type:
-        verdict = BREAKING if mine.type and other.type else NEEDS_UPDATE
-        findings.append(judged(verdict, "type", mine.type, other.type, "the type changed"))
+        verdict, why = _type_verdict(path, mine.type, other.type)
+        findings.append(judged(verdict, "type", mine.type, other.type, why))
     if mine.enum != other.enum:
         verdict, why = _enum_verdict(path, mine, other)
         findings.append(judged(verdict, "enum", mine.enum, other.enum, why))
@@ -165,11 +178,62 @@ def _compare_field(path: str, mine: FieldFacts, other: FieldFacts) -> list[Findi
         verdict, why = _required_verdict(path, bool(mine.required), bool(other.required))
         findings.append(judged(verdict, "required", mine.required, other.required, why))
     if mine.constraints != other.constraints:
-        why = "the validation keywords differ"
-        findings.append(
-            judged(NEEDS_UPDATE, "constraints", mine.constraints, other.constraints, why)
-        )
+        tighter = _tighter(dict(mine.constraints), dict(other.constraints))
+        if _is_request(path) and tighter:
+            verdict, why = BREAKING, f"upstream may refuse values we send ({', '.join(tighter)})"
+        else:
+            verdict, why = NEEDS_UPDATE, "the validation keywords differ"
+        ours_shown, theirs_shown = show_keywords(mine.constraints), show_keywords(other.constraints)
+        findings.append(judged(verdict, "constraints", ours_shown, theirs_shown, why))
     return findings
+
+
+def _non_null(type_: str | None) -> str | None:
+    return None if type_ is None else "|".join(t for t in type_.split("|") if t != "null")
+
+
+def _type_verdict(path: str, ours: str | None, theirs: str | None) -> tuple[str, str]:
+    if None in (ours, theirs):
+        return NEEDS_UPDATE, "the type changed"
+    if _non_null(ours) != _non_null(theirs):
+        return BREAKING, "the type changed"
+    # Only null differs: breaking where a null may reach us, or leave us and be refused.
+    null_added = "null" in str(theirs).split("|")
+    if null_added != _is_request(path):
+        return BREAKING, "the reply may now be null" if null_added else "upstream refuses null"
+    return NEEDS_UPDATE, "the request may now be null" if null_added else "the reply is never null"
+
+
+_UPPER_BOUNDS: Final = {"maxLength", "maxItems", "maximum", "exclusiveMaximum", "maxProperties"}
+_LOWER_BOUNDS: Final = {"minLength", "minItems", "minimum", "exclusiveMinimum", "minProperties"}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return None if text is None else float(text)
+    except ValueError:
+        return None
+
+
+def _tighter(ours: Mapping[str, str], theirs: Mapping[str, str]) -> list[str]:
+    """Upstream's keywords that may refuse a value ours accept (`maxItems 50`).
+
+    A bound is tighter when ours has none or a looser one; any other keyword (`pattern`,
+    `multipleOf`, `uniqueItems`, `additionalProperties`) upstream added or changed may refuse
+    a value ours allow, as far as the check can tell.
+    """
+    found = []
+    for key, value in sorted(theirs.items()):
+        mine, limit = _number(ours.get(key)), _number(value)
+        if mine is not None and limit is not None and key in _UPPER_BOUNDS:
+            tighter = limit < mine
+        elif mine is not None and limit is not None and key in _LOWER_BOUNDS:
+            tighter = limit > mine
+        else:
+            tighter = ours.get(key) != value
+        if tighter:
+            found.append(f"{key} {value}")
+    return found
 
 
 def compare_statuses(ours: OperationSurface, theirs: OperationSurface) -> list[Finding]:
@@ -207,6 +271,12 @@ def _weight_note(theirs: OperationSurface) -> str:
     return "no x-api-rate-limit-weight to read"
 
 
+def _same_number(mine: str | None, other: str | None) -> bool:
+    """`2` and `2.0` are the same weight."""
+    ours_number, theirs_number = _number(mine), _number(other)
+    return ours_number is not None and ours_number == theirs_number
+
+
 def compare_meta(ours: OperationSurface, theirs: OperationSurface) -> list[Finding]:
     findings = []
     notes = {
@@ -220,14 +290,24 @@ def compare_meta(ours: OperationSurface, theirs: OperationSurface) -> list[Findi
         mine, other = ours.meta[aspect], theirs.meta[aspect]
         if aspect == "permission" and public:
             continue  # a public call uses no key, so no permission applies
-        if mine == other:
+        if mine == other or (aspect == "weight" and _same_number(mine, other)):
             continue
         if other is None and aspect in ("permission", "channel"):
             verdict, note = NEEDS_UPDATE, f"upstream does not say (x-api-{aspect})"
         findings.append(
             _judge(verdict, aspect, show(mine), show(other), note, ours.deliberate.get(aspect))
         )
-    if area_name(ours.area) != area_name(theirs.area) and theirs.area is not None:
+    if theirs.unread_area_keys:
+        findings.append(
+            Finding(
+                NEEDS_UPDATE,
+                "area",
+                show(ours.area),
+                "none",
+                f"no {' or '.join(theirs.unread_area_keys)} to read (an extension renamed?)",
+            )
+        )
+    elif theirs.area is not None and area_name(ours.area) != area_name(theirs.area):
         findings.append(
             Finding(
                 NEEDS_UPDATE,
@@ -260,4 +340,15 @@ def missing_operation(ours: OperationSurface) -> Finding:
         ours.name,
         "none",
         f"KuCoin's {ours.area} area was read and no longer has {ours.key}",
+    )
+
+
+def no_area(ours: OperationSurface) -> Finding:
+    return Finding(
+        NEEDS_UPDATE,
+        "x-upstream-area",
+        "none",
+        "not read",
+        f"openapi.yaml does not say which KuCoin area has {ours.name}, so its removal"
+        " would go unnoticed",
     )

@@ -9,8 +9,10 @@ for an array's items) with its type, enum values, required-ness and validation k
 Our side also carries the reviewed deliberate differences: `x-upstream-deliberate` on a
 schema, a parameter, a response or an operation maps an aspect (`type`, `enum`, `required`,
 `constraints`, `presence`, `weight`, `pool`, `permission`, `channel`) to
-`{reason: ..., upstream: ...}`; `upstream` (optional) pins the upstream value the record was
-reviewed against, so a later upstream change to that aspect is reported again.
+`{reason: ..., upstream: ...}`; `upstream` pins the upstream value the record was reviewed
+against (`upstream: {}` for constraints where KuCoin has none), so a later upstream change to
+that aspect is reported again. Only `presence` records (a field or reply upstream does not
+describe at all) have nothing to pin: once upstream describes it, it is compared as usual.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ _CONSTRAINT_KEYS: Final = (
     "minProperties",
     "maxProperties",
 )
+_JSON: Final = "application/json"
 _MAX_DEPTH: Final = 16  # KuCoin's replies nest 3 deep; deeper is a `$ref` cycle
 
 
@@ -53,7 +56,7 @@ class Deliberate:
     """A reviewed difference from KuCoin's spec, with the reason from `openapi.yaml`."""
 
     reason: str
-    pinned: str | None  # the upstream value (as `show`n) the record was reviewed against
+    pinned: str | None  # the upstream value (as `show`n) reviewed against; None: presence
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class OperationSurface:
     deliberate: Mapping[str, Deliberate]  # operation-level records (meta aspects)
     abandoned: bool = False
     stray_extensions: Mapping[str, str] = field(default_factory=dict)
+    unread_area_keys: tuple[str, ...] = ()  # KuCoin's area extensions the operation lacks
 
     @property
     def key(self) -> str:
@@ -84,16 +88,19 @@ class OperationSurface:
 
 
 def show(value: object) -> str:
-    """A value as the report prints it: `none`, `[CROSS, ISOLATED]`, `{minItems: 1}`, `2`."""
+    """A value as the report prints it: `none`, `[CROSS, ISOLATED]`, `[]`, `true`, `2`."""
     if value is None:
         return "none"
-    if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
-        return "{" + ", ".join(f"{k}: {v}" for k, v in value) + "}"
     if isinstance(value, tuple):
         return "[" + ", ".join(value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def show_keywords(pairs: tuple[tuple[str, str], ...]) -> str:
+    """Validation keywords as the report prints them: `{maxItems: 1000, minItems: 1}`, `{}`."""
+    return "{" + ", ".join(f"{key}: {value}" for key, value in pairs) + "}"
 
 
 def area_name(area: str | None) -> str | None:
@@ -145,7 +152,7 @@ def _pinned(aspect: str, value: object) -> str:
     if aspect == "enum":
         return show(enum_of({"enum": value}))
     if aspect == "constraints" and isinstance(value, dict):
-        return show(constraints_of(value))
+        return show_keywords(constraints_of(value))
     if aspect == "type":
         return show(type_of({"type": value}))
     return show(value)
@@ -161,7 +168,15 @@ def deliberate_records(node: Mapping[str, Any], where: str) -> dict[str, Deliber
     for aspect, record in raw.items():
         if not isinstance(record, dict) or not str(record.get("reason", "")).strip():
             raise SpecShapeError(f"{where}: {DELIBERATE_KEY}.{aspect} needs a reason")
-        pinned = _pinned(aspect, record["upstream"]) if "upstream" in record else None
+        if "upstream" in record:
+            pinned = _pinned(aspect, record["upstream"])
+        elif aspect == "presence":
+            pinned = None  # the upstream side of a presence record is "none" by definition
+        else:
+            raise SpecShapeError(
+                f"{where}: {DELIBERATE_KEY}.{aspect} needs the upstream value it was reviewed"
+                " against (upstream: ...), so that a later change is reported again"
+            )
         records[str(aspect)] = Deliberate(" ".join(str(record["reason"]).split()), pinned)
     return records
 
@@ -247,7 +262,9 @@ def walk_schema(
     properties = schema.get("properties", {})
     if isinstance(properties, dict):
         listed = schema.get("required", [])
-        names = set(listed) if isinstance(listed, list) else set()
+        if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
+            raise SpecShapeError(f"{doc.name}: {path}: required is not a list of names")
+        names = set(listed)
         for name, sub in properties.items():
             walk_schema(doc, sub, f"{path}.{name}", name in names, fields, None, depth + 1)
     if isinstance(schema.get("additionalProperties"), dict):
@@ -260,7 +277,11 @@ def json_schema_of(doc: Document, holder: Any, where: str) -> Any | None:
     """The JSON body schema of a request body or a response, if it has one."""
     body, _ = doc.merged(holder, where)
     content = body.get("content", {})
-    media = content.get("application/json") if isinstance(content, dict) else None
+    if not isinstance(content, dict):
+        return None
+    # `application/json; charset=utf-8` is JSON too; other media types are not compared.
+    json_media = [m for t, m in content.items() if str(t).split(";")[0].strip() == _JSON]
+    media = json_media[0] if json_media else None
     return media.get("schema") if isinstance(media, dict) else None
 
 
@@ -321,6 +342,10 @@ def _text(value: object) -> str | None:
     return None if value is None else _scalar(value)
 
 
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
 def ours(doc: Document) -> list[OperationSurface]:
     """Our operations, from `openapi.yaml`."""
     surfaces = []
@@ -352,6 +377,7 @@ def ours(doc: Document) -> list[OperationSurface]:
 
 
 _KUCOIN_LIMIT_KEYS: Final = {"x-api-rate-limit-weight", "x-api-rate-limit-pool"}
+_KUCOIN_AREA_KEYS: Final = ("x-sdk-service", "x-sdk-sub-service")
 
 
 def upstream(doc: Document) -> list[OperationSurface]:
@@ -360,13 +386,14 @@ def upstream(doc: Document) -> list[OperationSurface]:
     for method, path, op in doc.operations():
         where = f"{method.upper()} {path}"
         service, sub_service = op.get("x-sdk-service"), op.get("x-sdk-sub-service")
+        unread = tuple(key for key in _KUCOIN_AREA_KEYS if not _is_text(op.get(key)))
         abandon = op.get("x-abandon")
         surfaces.append(
             OperationSurface(
                 method=method,
                 path=path,
                 name=str(op.get("x-sdk-method-name") or op.get("operationId") or where),
-                area=f"{service}/{sub_service}" if service and sub_service else None,
+                area=None if unread else f"{service}/{sub_service}",
                 fields=request_and_reply_fields(doc, op, where),
                 meta={
                     "weight": _text(op.get("x-api-rate-limit-weight")),
@@ -374,7 +401,7 @@ def upstream(doc: Document) -> list[OperationSurface]:
                     "permission": _text(op.get("x-api-permission")),
                     "channel": _text(op.get("x-api-channel")),
                 },
-                statuses={str(status): {} for status in statuses_of(doc, op, where)},
+                statuses=statuses_of(doc, op, where),  # KuCoin's files hold no records
                 deliberate={},
                 abandoned=abandon is True
                 or str(abandon).lower() in {"true", "abandon", "abandoned"},
@@ -383,6 +410,7 @@ def upstream(doc: Document) -> list[OperationSurface]:
                     for key, value in op.items()
                     if key.startswith("x-api-rate-limit") and key not in _KUCOIN_LIMIT_KEYS
                 },
+                unread_area_keys=unread,
             )
         )
     return surfaces

@@ -86,7 +86,7 @@ def _members(
         changes.append((BREAKING, f"{where}: {what} {name} removed (was {old[name].show()})"))
     for name in sorted(set(new) - set(old)):
         kind = BREAKING if new[name].required else ADDED
-        why = ", a new required argument" if new[name].required else ""
+        why = f", a new required {what}" if new[name].required else ""
         changes.append((kind, f"{where}: {what} {name} added: {new[name].show()}{why}"))
     for name in sorted(set(old) & set(new)):
         if old[name] != new[name]:
@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--base", metavar="REV", help="git revision of the old openapi.yaml")
     source.add_argument("--base-file", type=Path, metavar="OLD", help="the old spec as a file")
-    parser.add_argument("--spec", type=Path, default=Path("openapi.yaml"), help="the new spec")
+    parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml", help="the new spec")
     parser.add_argument("--repo", type=Path, default=ROOT, help="the git repository of --base")
     args = parser.parse_args(argv)
     status, text = run(base=args.base, base_file=args.base_file, spec=args.spec, repo=args.repo)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from ._generated_api import public_api
-from .spec_diff import run
+from .spec_diff import main, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "openapi.yaml"
@@ -157,6 +157,12 @@ def add_required_field(spec: Spec) -> None:
     request["required"].append("leverage")
 
 
+def add_required_argument(spec: Spec) -> None:
+    operation = spec["paths"]["/api/v1/timestamp"]["get"]
+    parameter = {"name": "region", "in": "query", "required": True, "schema": {"type": "string"}}
+    operation.setdefault("parameters", []).append(parameter)
+
+
 CHANGES: dict[str, tuple[Callable[[Spec], None], int, str]] = {
     "field removed": (remove_field, 1, "model SymbolError: field msg removed (was str | Unset"),
     "type changed": (
@@ -174,7 +180,12 @@ CHANGES: dict[str, tuple[Callable[[Spec], None], int, str]] = {
     "new required field": (
         add_required_field,
         1,
-        "model ChangeMarginModeRequest: field leverage added: int, a new required argument",
+        "model ChangeMarginModeRequest: field leverage added: int, a new required field",
+    ),
+    "new required argument": (
+        add_required_argument,
+        1,
+        "operation api.public.get_server_time: argument region added: str, a new required argument",
     ),
     "enum member added": (add_enum_member, 0, "enum MarginMode: member PORTFOLIO added"),
     "optional field added": (
@@ -210,6 +221,31 @@ def test_unreadable_specs_exit_2_with_one_line(tmp_path: Path) -> None:
     assert status == 2 and len(text.splitlines()) == 1 and "not YAML" in text, text
     status, text = run(base="--help", base_file=None, spec=SPEC_PATH)
     assert status == 2 and "not a git revision" in text
+
+
+def test_what_the_generator_refuses_exits_2_with_one_readable_line(tmp_path: Path) -> None:
+    (tmp_path / "bare.yaml").write_text('openapi: "3.0.3"\n')
+    status, text = run(base=None, base_file=tmp_path / "bare.yaml", spec=SPEC_PATH)
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert text.endswith(
+        "2 validation errors for OpenAPI; info: Field required; paths: Field required"
+    )
+    broken = current()
+    broken["paths"]["/api/v1/timestamp"]["get"]["responses"]["200"] = {
+        "description": "ok",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}},
+    }
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump(broken))
+    status, text = run(base=None, base_file=tmp_path / "broken.yaml", spec=SPEC_PATH)
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert "Could not find reference" in text and " object at 0x" not in text, text
+
+
+def test_the_new_spec_is_the_projects_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no openapi.yaml here
+    assert main(["--base-file", str(SPEC_PATH)]) == 0
 
 
 def test_the_command_line(tmp_path: Path) -> None:

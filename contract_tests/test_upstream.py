@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,32 @@ def make_reply_field_optional(document: Doc) -> None:
     _data(document, READ, "get")["data"]["required"].remove("symbol")
 
 
+def limit_symbols(document: Doc) -> None:
+    _body(document, BATCH)["properties"]["symbols"]["maxItems"] = 50
+
+
+def restrict_symbol_shape(document: Doc) -> None:
+    _body(document, SWITCH)["properties"]["symbol"].update(pattern="^[A-Z]+$", maxLength=3)
+
+
+def require_one_symbol(document: Doc) -> None:
+    _body(document, BATCH)["properties"]["symbols"]["minItems"] = 1
+
+
+def limit_reply_symbol(document: Doc) -> None:
+    _data(document, READ, "get")["data"]["properties"]["symbol"]["maxLength"] = 3
+
+
+def add_required_reply_field(document: Doc) -> None:
+    data = _data(document, READ, "get")["data"]
+    data["properties"]["leverage"] = {"type": "string"}
+    data["required"].append("leverage")
+
+
+def empty_request_enum(document: Doc) -> None:
+    _body(document, SWITCH)["properties"]["marginMode"]["enum"] = []
+
+
 MUTATIONS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
     "added enum member in a request": (
         add_request_enum_member,
@@ -254,6 +281,45 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
         "  breaking             permission: ours Futures, upstream General — keys with our"
         " permission may be refused (x-api-permission)",
     ),
+    "tighter validation of a request field, past its deliberate record": (
+        limit_symbols,
+        f"POST {BATCH}",
+        "  breaking             body.symbols constraints: ours {maxItems: 1000, minItems: 1,"
+        " uniqueItems: true}, upstream {maxItems: 50} — upstream may refuse values we send"
+        " (maxItems 50) (recorded as deliberate while upstream had {})",
+    ),
+    "a pattern and a length limit on a request field": (
+        restrict_symbol_shape,
+        f"POST {SWITCH}",
+        "  breaking             body.symbol constraints: ours {minLength: 1, pattern: \\S},"
+        " upstream {maxLength: 3, pattern: ^[A-Z]+$} — upstream may refuse values we send"
+        " (maxLength 3, pattern ^[A-Z]+$) (recorded as deliberate while upstream had {})",
+    ),
+    "request validation that refuses nothing we send": (
+        require_one_symbol,
+        f"POST {BATCH}",
+        "  needs a spec update  body.symbols constraints: ours {maxItems: 1000, minItems: 1,"
+        " uniqueItems: true}, upstream {minItems: 1} — the validation keywords differ"
+        " (recorded as deliberate while upstream had {})",
+    ),
+    "tighter validation of a reply field": (
+        limit_reply_symbol,
+        f"GET {READ}",
+        "  needs a spec update  data.symbol constraints: ours {}, upstream {maxLength: 3}"
+        " — the validation keywords differ",
+    ),
+    "new required reply field": (
+        add_required_reply_field,
+        f"GET {READ}",
+        "  needs a spec update  data.leverage: ours none, upstream string, required"
+        " — a new required reply field",
+    ),
+    "an empty request enum": (
+        empty_request_enum,
+        f"POST {SWITCH}",
+        "  breaking             body.marginMode enum: ours [CROSS, ISOLATED], upstream []"
+        " — upstream no longer accepts CROSS, ISOLATED, which we send",
+    ),
     "reply field no longer required": (
         make_reply_field_optional,
         f"GET {READ}",
@@ -280,6 +346,143 @@ def test_each_mutation_fails_naming_the_change(tmp_path: Path, name: str) -> Non
     assert failing == [expected], failing  # the change is reported once, nothing else fails
 
 
+def test_a_reply_that_became_nullable_still_compares_its_fields(tmp_path: Path) -> None:
+    document = faithful()
+    data = _data(document, READ, "get")["data"]
+    data["nullable"] = True
+    del data["properties"]["marginMode"]
+    data["required"].remove("marginMode")
+    status, report = check(tmp_path, document)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  breaking             data.marginMode: ours string, required, upstream none"
+        " — the reply lost a field we read",
+        "  breaking             data type: ours object, upstream null|object"
+        " — the reply may now be null",
+    ]
+
+
+def spell_weights_as_floats(document: Doc) -> None:
+    for item in document["paths"].values():
+        for operation in item.values():
+            operation["x-api-rate-limit-weight"] = float(operation["x-api-rate-limit-weight"])
+
+
+def add_charset_to_json(document: Doc) -> None:
+    for item in document["paths"].values():
+        for operation in item.values():
+            holders = [operation.get("requestBody", {}), *operation["responses"].values()]
+            for holder in holders:
+                if "application/json" in holder.get("content", {}):
+                    media = holder["content"].pop("application/json")
+                    holder["content"]["application/json; charset=utf-8"] = media
+
+
+@pytest.mark.parametrize("respell", [spell_weights_as_floats, add_charset_to_json])
+def test_the_same_facts_spelt_differently_pass(
+    tmp_path: Path, respell: Callable[[Doc], None]
+) -> None:
+    document = faithful()
+    respell(document)
+    assert json.dumps(document) != json.dumps(faithful())
+    status, report = check(tmp_path, document)
+    assert status == 0, report
+
+
+# --- inputs that would otherwise check too little -------------------------------------------
+
+
+def failing_lines(report: str) -> list[str]:
+    return [
+        line
+        for line in report.splitlines()
+        if line.startswith(
+            ("  breaking ", "  needs a spec update ", "  checks nothing", "  contra")
+        )
+    ]
+
+
+def test_renamed_area_extensions_still_notice_a_removed_operation(tmp_path: Path) -> None:
+    # The matching operations show which area the file is, even when KuCoin renames
+    # x-sdk-sub-service; otherwise getMarginMode's removal would pass as "not checked".
+    document = faithful()
+    for item in document["paths"].values():
+        for operation in item.values():
+            operation["x-sdk-subservice"] = operation.pop("x-sdk-sub-service")
+    remove_operation(document)
+    status, report = check(tmp_path, document)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  needs a spec update  area: ours Futures/Positions, upstream none — no"
+        " x-sdk-sub-service to read (an extension renamed?)",
+    ] * 2 + [
+        "  breaking             operation: ours getMarginMode, upstream none — KuCoin's"
+        f" Futures/Positions area was read and no longer has GET {READ}",
+    ]
+
+
+def other_area(document: Doc) -> Doc:
+    """The market file, as if it were an area none of our operations belongs to."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            operation["x-sdk-sub-service"] = "Orders"
+    document["paths"] = {"/api/v1/orders": document["paths"].pop("/api/v1/timestamp")}
+    return document
+
+
+@pytest.mark.parametrize(
+    "unusable",
+    [
+        pytest.param(lambda: {**faithful(), "paths": {}}, id="no paths"),
+        pytest.param(lambda: other_area(json.loads(MARKET.read_text())), id="another area"),
+    ],
+)
+def test_an_input_that_checks_nothing_of_ours_fails(
+    tmp_path: Path, unusable: Callable[[], Doc]
+) -> None:
+    status, report = check(tmp_path, unusable())
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  checks nothing: none of its operations or areas is one of ours"
+    ]
+    # Beside a file that does check ours, it still fails: it was given for a reason.
+    status, report = check(tmp_path, faithful(), unusable())
+    assert status == 1, report
+    assert "1 unusable input(s)" in report
+
+
+def test_the_market_file_alone_checks_the_server_time_only(tmp_path: Path) -> None:
+    status, report = check(tmp_path, json.loads(MARKET.read_text()))
+    assert status == 0, report
+    assert f"POST {BATCH} (ours batchChangeMarginMode): not checked" in report
+
+
+def test_two_files_that_disagree_on_an_operation_fail(tmp_path: Path) -> None:
+    changed = faithful()
+    change_weight(changed)
+    status, report = check(tmp_path, faithful(), faithful())
+    assert status == 0, report  # the same operation twice is information
+    assert f"  duplicate: GET {READ} (again in " in report
+    status, report = check(tmp_path, faithful(), changed)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        f"  contradicts an earlier file on GET {READ}: the first counts"
+    ]
+
+
+def test_an_operation_of_ours_without_an_area_fails(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    text = DEFAULT_SPEC.read_text()
+    assert text.count("      x-upstream-area: Futures/Market\n") == 1
+    spec.write_text(text.replace("      x-upstream-area: Futures/Market\n", ""))
+    status, report = check(tmp_path, faithful(), spec=spec)
+    assert status == 1, report
+    assert failing_lines(report) == [
+        "  needs a spec update  x-upstream-area: ours none, upstream not read — openapi.yaml"
+        " does not say which KuCoin area has getServerTime, so its removal would go unnoticed"
+    ]
+
+
 # --- unreadable input ------------------------------------------------------------------------
 
 
@@ -294,6 +497,11 @@ def test_each_mutation_fails_naming_the_change(tmp_path: Path, name: str) -> Non
         ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"parameters": [{}]}}}}', "lacks name"),
         ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"responses": []}}}}', "wrong type"),
         ('{"openapi": "3.0.1", "paths": {"/x": {"get": {"responses": {"200": 1}}}}}', "got 1"),
+        (
+            '{"openapi": "3.0.1", "paths": {"/x": {"get": {"parameters": [{"name": "a",'
+            ' "in": "query", "schema": {"properties": {}, "required": [{"a": 1}]}}]}}}}',
+            "query.a: required is not a list of names",
+        ),
     ],
 )
 def test_input_that_is_not_openapi_exits_2_with_one_line(
@@ -304,6 +512,19 @@ def test_input_that_is_not_openapi_exits_2_with_one_line(
     status, text = run([str(path)])
     assert status == 2
     assert len(text.splitlines()) == 1 and says in text and str(path) in text, text
+
+
+def test_unreadable_names_and_specs_exit_2_with_one_line(tmp_path: Path) -> None:
+    status, text = run(["http://[::1"])  # httpx raises InvalidURL, which is no HTTPError
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert text.startswith("upstream-check: cannot read http://[::1: InvalidURL: "), text
+    status, text = run([""])
+    assert (status, text) == (2, "upstream-check: cannot read '': an empty path"), text
+    spec = tmp_path / "openapi.yaml"
+    spec.write_bytes(b"openapi: 3.1.0\ninfo: {title: \xff}\n")
+    status, text = run([str(POSITIONS)], spec)
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert text == f"upstream-check: cannot read {spec}: not UTF-8 (invalid start byte)"
 
 
 def test_the_command_line_exit_codes_and_streams(tmp_path: Path) -> None:
@@ -372,6 +593,49 @@ def test_a_url_is_read_like_a_file(served_fixtures: str) -> None:
     assert status == 2 and text.endswith("absent.json: HTTP 404"), text
 
 
+@pytest.fixture
+def trickling_server() -> Iterator[str]:
+    """Sends a reply one byte every 50 ms (at most 5 s), as a stalled CDN could."""
+    stop = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            for _ in range(100):
+                if stop.wait(0.05):
+                    return
+                self.wfile.write(b" ")
+                self.wfile.flush()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/slow.json"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_download_that_never_finishes_is_given_up(trickling_server: str) -> None:
+    # Each byte comes well within the read timeout: only the overall deadline stops it.
+    started = time.monotonic()
+    status, text = run([trickling_server], deadline_s=0.3)
+    assert time.monotonic() - started < 3
+    assert (status, text) == (
+        2,
+        f"upstream-check: cannot read {trickling_server}: not read within 0.3 s",
+    )
+
+
 # --- the spec's side of the bargain ---------------------------------------------------------
 
 
@@ -388,6 +652,18 @@ def test_every_operation_of_ours_names_its_upstream_area() -> None:
         "getMarginMode": "Futures/Positions",
         "getServerTime": "Futures/Market",
     }
+
+
+def test_a_deliberate_record_without_its_upstream_value_is_refused(tmp_path: Path) -> None:
+    # Without the pin, any later upstream change of the aspect would pass as deliberate.
+    spec = tmp_path / "openapi.yaml"
+    text = DEFAULT_SPEC.read_text()
+    pin = "          upstream: {}  # KuCoin documents no validation keywords here\n"
+    assert pin in text
+    spec.write_text(text.replace(pin, "", 1))
+    status, text = check(tmp_path, faithful(), spec=spec)
+    assert status == 2, text
+    assert "x-upstream-deliberate.constraints needs the upstream value it was reviewed" in text
 
 
 def test_a_deliberate_record_without_a_reason_is_refused(tmp_path: Path) -> None:

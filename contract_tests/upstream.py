@@ -10,10 +10,20 @@ pool, permission and channel. Each difference is classified (see `_upstream_comp
 breaking, needs a spec update, or deliberate (recorded in `openapi.yaml` with
 `x-upstream-deliberate` and a reason). Our operations record their KuCoin area in
 `x-upstream-area`: one whose area was read but is missing there is breaking; one of an area
-not read is "not checked"; operations only KuCoin has are listed for information.
+not read is "not checked"; one without `x-upstream-area` fails; operations only KuCoin has
+are listed for information. An area counts as read when a file's `x-sdk-service` /
+`x-sdk-sub-service` name it, or when the file has an operation of ours whose area
+extensions cannot be read (renamed: that itself is reported). An input that has no
+operation or area of ours fails ("checks nothing": the wrong file), and so does one that
+describes an operation differently from an earlier input (the first counts); the same
+operation twice is information.
 
 Not compared: descriptions, summaries, examples, `format`, headers, error codes inside
-descriptions, KuCoin's SDK names (shown, not compared), `x-domain`, `x-api-doc`.
+descriptions, KuCoin's SDK names (shown, not compared), `x-domain`, `x-api-doc`; `allOf`,
+`oneOf` and `anyOf` inside fields (only a reply's top-level `oneOf`/`anyOf` is searched for
+`data`), `const`, `not` and `default`; media types other than JSON (`application/json`,
+with or without parameters such as `; charset=utf-8`); `x-api-enum` where `enum` is present
+(it is read only when `enum` is missing).
 
 Exit status: 0 only deliberate differences (or none), 1 anything else, 2 an input that
 cannot be read or is not an OpenAPI 3 document (one line on stderr).
@@ -24,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +50,7 @@ from ._upstream_compare import (
     Finding,
     compare_operation,
     missing_operation,
+    no_area,
 )
 from ._upstream_surface import (
     Document,
@@ -55,15 +67,17 @@ EXIT_UNREADABLE: Final = 2
 
 DEFAULT_SPEC: Final = Path(__file__).resolve().parents[1] / "openapi.yaml"
 _MAX_BYTES: Final = 32 * 1024 * 1024  # KuCoin's largest area file is well under 1 MiB
-_TIMEOUT_S: Final = 30.0
+_TIMEOUT_S: Final = 30.0  # for each connect and read
+DEADLINE_S: Final = 60.0  # for a whole download: a server trickling bytes cannot hold us
 
 
 class UnreadableInput(Exception):
     """An input that cannot be read or is not an OpenAPI 3 document; the message says which."""
 
 
-def _fetch(url: str) -> bytes:
+def _fetch(url: str, deadline_s: float) -> bytes:
     # A public document: no credentials are sent, redirects (a CDN's) may be followed.
+    give_up = time.monotonic() + deadline_s
     try:
         with (
             httpx.Client(timeout=_TIMEOUT_S, follow_redirects=True) as client,
@@ -73,18 +87,22 @@ def _fetch(url: str) -> bytes:
                 raise UnreadableInput(f"{url}: HTTP {response.status_code}")
             chunks, size = [], 0
             for chunk in response.iter_bytes():
+                if time.monotonic() > give_up:
+                    raise UnreadableInput(f"{url}: not read within {deadline_s:g} s")
                 size += len(chunk)
                 if size > _MAX_BYTES:
                     raise UnreadableInput(f"{url}: larger than {_MAX_BYTES} bytes")
                 chunks.append(chunk)
             return b"".join(chunks)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
         raise UnreadableInput(f"{url}: {type(exc).__name__}: {exc}") from exc
 
 
-def _read_bytes(source: str) -> bytes:
+def _read_bytes(source: str, deadline_s: float) -> bytes:
     if source.startswith(("http://", "https://")):
-        return _fetch(source)
+        return _fetch(source, deadline_s)
+    if not source:
+        raise UnreadableInput("'': an empty path")  # Path("") is the current directory
     try:
         path = Path(source)
         if path.stat().st_size > _MAX_BYTES:
@@ -94,8 +112,8 @@ def _read_bytes(source: str) -> bytes:
         raise UnreadableInput(f"{source}: {exc.strerror or exc}") from exc
 
 
-def read_upstream(source: str) -> Document:
-    raw = _read_bytes(source)
+def read_upstream(source: str, deadline_s: float = DEADLINE_S) -> Document:
+    raw = _read_bytes(source, deadline_s)
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -131,6 +149,8 @@ def read_ours(path: Path) -> Document:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UnreadableInput(f"{path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(f"{path}: not UTF-8 ({exc.reason})") from exc
     except yaml.YAMLError as exc:
         raise UnreadableInput(f"{path}: not YAML ({exc})".replace("\n", " ")) from exc
     return _as_openapi(data, _display(path))
@@ -140,34 +160,61 @@ def read_ours(path: Path) -> Document:
 class Report:
     lines: list[str]
     counts: dict[str, int]
-    not_checked: int
+    unusable_inputs: int  # inputs that checked nothing of ours, or that contradict another
 
     @property
     def exit_code(self) -> int:
-        failing = self.counts[BREAKING] + self.counts[NEEDS_UPDATE]
+        failing = self.counts[BREAKING] + self.counts[NEEDS_UPDATE] + self.unusable_inputs
         return EXIT_DIFFERS if failing else EXIT_ONLY_DELIBERATE
+
+
+def _read_all(
+    upstream_docs: Sequence[Document], our_ops: list[OperationSurface]
+) -> tuple[dict[str, OperationSurface], list[str], list[str], int]:
+    """KuCoin's operations by key, header lines, duplicates (information), unusable inputs."""
+    our_keys = {op.key for op in our_ops}
+    our_areas = {area_name(op.area) for op in our_ops if op.area}
+    theirs: dict[str, OperationSurface] = {}
+    lines: list[str] = []
+    duplicates: list[str] = []
+    unusable = 0
+    for doc in upstream_docs:
+        surfaces = upstream(doc)
+        areas = sorted({s.area for s in surfaces if s.area}) or ["none readable"]
+        lines.append(
+            f"KuCoin: {doc.name} (OpenAPI {doc.data['openapi']}, {len(surfaces)} operations,"
+            f" area {', '.join(areas)})"
+        )
+        if not any(s.key in our_keys or area_name(s.area) in our_areas for s in surfaces):
+            # The wrong file (or an emptied one) would otherwise pass: it checks nothing.
+            lines.append("  checks nothing: none of its operations or areas is one of ours")
+            unusable += 1
+        for surface in surfaces:
+            first = theirs.setdefault(surface.key, surface)
+            if first is surface:
+                continue
+            if first == surface:
+                duplicates.append(f"{surface.key} (again in {doc.name}, the same)")
+            else:
+                # Two files that disagree: which one KuCoin means cannot be told.
+                lines.append(f"  contradicts an earlier file on {surface.key}: the first counts")
+                unusable += 1
+    return theirs, lines, duplicates, unusable
 
 
 def build_report(
     our_doc: Document, upstream_docs: Sequence[Document], our_ops: list[OperationSurface]
 ) -> Report:
-    lines: list[str] = []
-    theirs: dict[str, OperationSurface] = {}
-    duplicates: list[str] = []
-    for doc in upstream_docs:
-        surfaces = upstream(doc)
-        areas = sorted({s.area for s in surfaces if s.area}) or ["no x-sdk-service"]
-        lines.append(
-            f"KuCoin: {doc.name} (OpenAPI {doc.data['openapi']}, {len(surfaces)} operations,"
-            f" area {', '.join(areas)})"
-        )
-        for surface in surfaces:
-            if surface.key in theirs:
-                duplicates.append(f"{surface.key} (again in {doc.name}: the first one counts)")
-            else:
-                theirs[surface.key] = surface
+    theirs, lines, duplicates, unusable = _read_all(upstream_docs, our_ops)
     lines.append(f"ours: {our_doc.name} ({len(our_ops)} operations)")
     areas_read = {area_name(s.area) for s in theirs.values() if s.area}
+    # A matching operation whose area cannot be read (KuCoin renamed x-sdk-sub-service)
+    # still shows which area the file is: ours, so that a missing sibling is noticed.
+    areas_read |= {
+        area_name(op.area)
+        for op in our_ops
+        if op.area and op.key in theirs and not theirs[op.key].area
+    }
     counts = {BREAKING: 0, NEEDS_UPDATE: 0, DELIBERATE: 0}
     not_checked = 0
     for op in our_ops:
@@ -177,12 +224,14 @@ def build_report(
         if match is not None:
             lines.append(f"{op.key} (ours {op.name}, KuCoin {match.name})")
             findings = compare_operation(op, match)
-        elif op.area is not None and area_name(op.area) in areas_read:
+        elif op.area is None:
+            lines.append(f"{op.key} (ours {op.name})")
+            findings = [no_area(op)]
+        elif area_name(op.area) in areas_read:
             lines.append(f"{op.key} (ours {op.name})")
             findings = [missing_operation(op)]
         else:
-            why = f"area {op.area} not read" if op.area else "no x-upstream-area"
-            lines.append(f"{op.key} (ours {op.name}): not checked ({why})")
+            lines.append(f"{op.key} (ours {op.name}): not checked (area {op.area} not read)")
             not_checked += 1
             continue
         for finding in findings:
@@ -196,7 +245,7 @@ def build_report(
         lines += ["", "Only KuCoin has (information, never a failure):"]
         lines += [f"  {s.key} ({s.name}, {s.area or 'no area'})" for s in extra]
         lines += [f"  duplicate: {d}" for d in duplicates]
-    report = Report(lines, counts, not_checked)
+    report = Report(lines, counts, unusable)
     verdict = (
         "only deliberate differences"
         if report.exit_code == EXIT_ONLY_DELIBERATE
@@ -205,18 +254,22 @@ def build_report(
     lines += [
         "",
         f"Result: {counts[BREAKING]} breaking, {counts[NEEDS_UPDATE]} needs a spec update,"
-        f" {counts[DELIBERATE]} deliberate, {not_checked} not checked:"
-        f" {verdict} (exit {report.exit_code})",
+        f" {counts[DELIBERATE]} deliberate, {not_checked} not checked,"
+        f" {unusable} unusable input(s): {verdict} (exit {report.exit_code})",
     ]
     return report
 
 
-def run(sources: Sequence[str], spec: Path = DEFAULT_SPEC) -> tuple[int, str]:
+def run(
+    sources: Sequence[str], spec: Path = DEFAULT_SPEC, deadline_s: float = DEADLINE_S
+) -> tuple[int, str]:
     """(exit status, what to print): the report on stdout, or one line for stderr (exit 2)."""
+    if not sources:
+        return EXIT_UNREADABLE, "upstream-check: nothing to read (give one or more PATH_OR_URL)"
     try:
         our_doc = read_ours(spec)
         our_ops = ours(our_doc)
-        upstream_docs = [read_upstream(source) for source in sources]
+        upstream_docs = [read_upstream(source, deadline_s) for source in sources]
         report = build_report(our_doc, upstream_docs, our_ops)
     except UnreadableInput as exc:
         return EXIT_UNREADABLE, f"upstream-check: cannot read {exc}"

@@ -166,18 +166,24 @@ def run(
 ) -> tuple[int, str]:
     try:
         if base_file is not None:
-            old_name = str(base_file)
+            old_name = _shown(base_file)
             old_text = _read(base_file)
         else:
             assert base is not None
             old_name = f"openapi.yaml at {base}"
             old_text = spec_at_revision(base, repo)
-        new_name = str(spec)
+        new_name = _shown(spec)
         old = public_api(parse_spec(old_text, old_name), old_name)
         new = public_api(parse_spec(_read(spec), new_name), new_name)
     except (UnreadableSpec, GenerationError) as exc:
         return EXIT_UNREADABLE, f"spec-diff: {exc}"
     return report(old_name, new_name, old, new)
+
+
+def _shown(path: Path) -> str:
+    # The project's own files by their name in the repository, not this machine's path.
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
 
 
 def _read(path: Path) -> str:

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from kucoin_futures_auth import Credentials
 
-REDACTED = "[REDACTED]"
+REDACTED = "[redacted]"
 _MIN_LITERAL_CHARS = 8
 # A KC-API-* credential header and its value, as a curl -H argument, an HTTP header line
 # or a Python/JSON mapping entry; KC-API-KEY-VERSION and KC-API-TIMESTAMP are not secret.

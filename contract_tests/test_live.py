@@ -144,9 +144,9 @@ def test_live_run_fails_when_the_server_refuses_valid_requests(
     assert status == live.EXIT_FAILED
     assert "FAILED" in out.out
     # The failures' "Reproduce with: curl ..." lines are there, without a credential.
-    assert "curl -X POST -H 'KC-API-KEY: [REDACTED]'" in out.out
+    assert "curl -X POST -H 'KC-API-KEY: [redacted]'" in out.out
     written = junit.read_text()
-    assert "KC-API-PASSPHRASE: [REDACTED]" in written
+    assert "KC-API-PASSPHRASE: [redacted]" in written
     for shown in (out.out + out.err, written):
         for value in (wrong.secret, wrong.passphrase, wrong._signed_passphrase, wrong.key):
             assert value not in shown

@@ -114,9 +114,13 @@ def futures_client(
     (4 MiB by default) is refused unread with an `InvalidReplyError`.
     """
     url = resolve_base_url(base_url, os.environ)
-    check_base_url(
-        url, allow_http=allow_http_from(os.environ) if allow_http is None else allow_http
-    )
+    if allow_http is not None and not isinstance(allow_http, bool):
+        # A string from a config file ("false") must not opt in to sending in clear.
+        raise ConfigurationError(
+            f"allow_http must be True or False, not {type(allow_http).__name__}"
+        )
+    http_allowed = allow_http_from(os.environ) if allow_http is None else allow_http
+    check_base_url(url, allow_http=http_allowed)
     the_timeout = _checked_timeout(timeout)
     if (
         isinstance(max_reply_bytes, bool)
@@ -131,7 +135,13 @@ def futures_client(
         timeout=the_timeout,
         follow_redirects=False,
         raise_on_unexpected_status=True,
-        httpx_args={**(httpx_args or {}), "auth": KucoinAuth(creds, the_clock)},
+        httpx_args={
+            # An HTTP_PROXY from the environment would carry plain http to loopback, signed
+            # headers and all, across the network: not without the opt-in.
+            "trust_env": http_allowed or httpx.URL(url).scheme != "http",
+            **(httpx_args or {}),
+            "auth": KucoinAuth(creds, the_clock),
+        },
         retry=retry,
         clock=the_clock,
         clock_sync=clock_sync,
@@ -190,7 +200,9 @@ def resolve_base_url(
         where, value = f"environment variable {BASE_URL_VARIABLE}", environ[BASE_URL_VARIABLE]
     else:
         return PRODUCTION_BASE_URL
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{where} must be a string, not {type(value).__name__}")
+    if not value.strip():
         raise ConfigurationError(
             f"{where} is empty: give a URL, or leave it unset to use {PRODUCTION_BASE_URL}"
         )

@@ -412,12 +412,19 @@ def _visible(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
 
 
 def _json_text(text: str) -> str:
-    """JSON text with every character that is not printable written as a `\\u` escape:
-    the same JSON value, safe on a terminal. (Outside strings, JSON holds only ASCII.)"""
-    if text.isascii():
-        return text  # JSON's raw ASCII outside and inside strings is printable or blank
+    """JSON text safe on a terminal, with the same JSON value: a carriage return (JSON
+    whitespace, only ever between tokens) becomes a space, and every other character that
+    is not printable (DEL, C1 controls, bidi overrides; raw control characters cannot be
+    in valid JSON) a `\\u` escape. Newlines and tabs between tokens stay."""
+    if text.isprintable():
+        return text
     return "".join(
-        char if char.isprintable() or char.isascii() else _json_escape(char) for char in text
+        " "
+        if char == "\r"
+        else char
+        if char.isprintable() or char in "\n\t"
+        else _json_escape(char)
+        for char in text
     )
 
 

@@ -249,3 +249,35 @@ def test_the_opt_in_reaches_a_mock_by_a_name_and_only_with_it(
         outcome = set_margin_mode(client, "ISOLATED", ["ETHUSDTM"])
     assert outcome.switched == {"ETHUSDTM": "ISOLATED"}
     assert kucoin_mock.mock.recent_requests[-1].headers["host"].startswith(HOST_NAME)
+
+
+@pytest.mark.parametrize("value", ["false", "no", 1, "1"])
+def test_allow_http_must_be_a_bool(environ: pytest.MonkeyPatch, value: object) -> None:
+    with pytest.raises(ConfigurationError, match="allow_http must be True or False"):
+        futures_client(credentials(), base_url="http://mock:8080", allow_http=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [123, b"http://127.0.0.1:1"])
+def test_a_base_url_that_is_not_a_string_is_named_so(
+    environ: pytest.MonkeyPatch, value: object
+) -> None:
+    with pytest.raises(ConfigurationError, match="base_url must be a string"):
+        futures_client(credentials(), base_url=value)  # type: ignore[arg-type]
+
+
+def test_a_proxy_from_the_environment_never_carries_plain_http_to_loopback(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    # The proxy "listening" here is a port nothing listens on: had the request gone
+    # through it, the call would fail to connect instead of reaching the mock.
+    from . import hostile
+
+    success = b'{"code":"200000","data":{"marginMode":{"XBTUSDTM":"ISOLATED"},"errors":[]}}'
+    headers = {"gw-ratelimit-limit": "1", "gw-ratelimit-remaining": "1", "gw-ratelimit-reset": "1"}
+    with hostile.serving(hostile.reply(success, headers=headers)) as server:
+        environ.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        environ.setenv("ALL_PROXY", "http://127.0.0.1:9")
+        with futures_client(credentials(), base_url=server.base_url, retry=None) as client:
+            outcome = set_margin_mode(client, "ISOLATED", ["XBTUSDTM"])
+        assert outcome.all_switched
+        assert len(server.requests) == 1

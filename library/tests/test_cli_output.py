@@ -27,7 +27,7 @@ HEADERS = {
     "gw-ratelimit-reset": "1000",
 }
 # Bytes a terminal acts on or shows misleadingly: ESC, BEL, the C1 CSI, a bidi override.
-DANGEROUS = [b"\x1b", b"\x07", "\u009b".encode(), "\u202e".encode(), b"\x00"]
+DANGEROUS = [b"\x1b", b"\x07", "\u009b".encode(), "\u202e".encode(), b"\x00", b"\x7f", b"\r"]
 
 
 def failure(msg: str, code: str = "50002") -> bytes:
@@ -77,6 +77,7 @@ HOSTILE_MESSAGES = {
     "bidi override": "abc\u202edcba",
     "lone surrogate": "busy \ud800 here",
     "line separators": "one\u2028two\nthree\r\x00",
+    "DEL": "rub\x7fout",
     "ten thousand characters": "A" * 10_000,
 }
 
@@ -98,6 +99,16 @@ def test_json_output_keeps_the_value_and_escapes_what_a_terminal_would_act_on(ms
     if run.returncode == 1:  # a lone surrogate as raw bytes is not UTF-8: exit 3 instead
         assert json.loads(run.stdout)["errors"][0]["msg"] == msg
     assert_harmless(run, longest=len(body) + 100_000)
+
+
+def test_json_output_has_no_carriage_return_between_tokens() -> None:
+    # JSON allows a raw CR as whitespace: on a terminal it would overwrite the line.
+    body = failure("busy").replace(b", ", b",\r")
+    assert b"\r" in body
+    run = cli(body, "--json")
+    assert run.returncode == 1, run.stderr
+    assert_harmless(run, longest=len(body) + 100)
+    assert json.loads(run.stdout) == json.loads(body)["data"]
 
 
 def test_a_hostile_error_reply_is_one_visible_bounded_line() -> None:

@@ -29,11 +29,18 @@ from ._state import MARGIN_MODES, MockKucoin, RecordedRequest
 PREFIX: Final = "/_mock"
 DOCUMENT_FILE: Final = "admin-openapi.yaml"
 MAX_ADMIN_BODY_BYTES: Final = 64 * 1024
-REDACTED: Final = "<redacted>"
+REDACTED: Final = "[redacted]"
 # Request headers never shown by GET /_mock/requests: the signature, the (signed)
 # passphrase and the key, and the usual carriers of credentials.
 REDACTED_HEADERS: Final = frozenset(
-    {"kc-api-sign", "kc-api-passphrase", "kc-api-key", "authorization", "cookie"}
+    {
+        "kc-api-sign",
+        "kc-api-passphrase",
+        "kc-api-key",
+        "kc-api-partner-sign",
+        "authorization",
+        "cookie",
+    }
 )
 _SHOWN_CHARS: Final = 60
 _SYMBOL_ROUTE: Final = re.compile(re.escape(PREFIX) + r"/symbols/(?P<symbol>[^/]+)")

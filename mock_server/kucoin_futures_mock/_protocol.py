@@ -1,7 +1,8 @@
 """The HTTP/1.1 protocol the mock serves with: uvicorn's h11 protocol with two guards.
 
 - **Malformed HTTP** (h11 cannot parse the request: a bad request line or header, an
-  invalid Content-Length, a head over uvicorn's 16 KiB limit) is answered with a
+  invalid Content-Length, a head that is still incomplete after h11's 16 KiB buffer
+  limit; a longer head that arrives whole is parsed normally) is answered with a
   KuCoin-style JSON 400 `400100`, where uvicorn sends plain text, then the connection
   closes. The app never sees such a request, so it is neither charged nor recorded.
 - **Request deadline.** uvicorn closes a keep-alive connection idle for

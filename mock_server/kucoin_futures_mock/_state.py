@@ -320,6 +320,7 @@ class MockKucoin:
     def inject(
         self,
         kind: str,
+        /,
         *,
         count: int | None = None,
         rate: float | None = None,

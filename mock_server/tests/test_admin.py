@@ -343,6 +343,9 @@ def test_bad_faults_get_the_same_message_as_the_cli_and_the_python_api(
         (b'{"kind": "latency", "rate": "often"}', "rate must be a number between 0 and 1"),
         (b'{"kind": "business_error", "msg": {"a": 1}}', "msg must be a string"),
         (b'"http_503"', "body: must be a JSON object"),
+        # Names of the Python API's own arguments are parameters like any other here.
+        (b'{"kind": "http_500", "count": 1, "self": 1}', "self"),
+        (b'{"kind": "http_500", "count": 1, "kind": "x"}', "unknown fault kind"),
     ],
 )
 def test_bad_fault_types_are_a_400_naming_the_field(
@@ -421,7 +424,10 @@ def test_requests_are_listed_with_credentials_redacted(
     mock, admin = served
     with signed(admin) as kucoin:
         kucoin.post(BATCH, json={"marginMode": "ISOLATED", "symbols": ["ETHUSDTM"]})
-        kucoin.get(TIMESTAMP, headers={"authorization": "Bearer abc", "cookie": "s=1"})
+        kucoin.get(
+            TIMESTAMP,
+            headers={"authorization": "Bearer abc", "cookie": "s=1", "kc-api-partner-sign": "x"},
+        )
     sent = mock.recent_requests[0].headers
     listed = conforms(admin.get("/_mock/requests"))["requests"]
     assert [(r["method"], r["path"], r["status"]) for r in listed] == [
@@ -430,13 +436,14 @@ def test_requests_are_listed_with_credentials_redacted(
     ]
     first = listed[0]
     for name in ("kc-api-sign", "kc-api-passphrase", "kc-api-key"):
-        assert first["headers"][name] == "<redacted>"
+        assert first["headers"][name] == "[redacted]"
     assert first["headers"]["kc-api-timestamp"] == sent["kc-api-timestamp"]
     assert json.loads(first["body"]) == {"marginMode": "ISOLATED", "symbols": ["ETHUSDTM"]}
     assert first["replyHeaders"]["gw-ratelimit-remaining"] == "1998"
     assert abs(first["receivedMs"] - mock.recent_requests[0].received_ms) == 0
-    assert listed[1]["headers"]["authorization"] == "<redacted>"
-    assert listed[1]["headers"]["cookie"] == "<redacted>"
+    assert listed[1]["headers"]["authorization"] == "[redacted]"
+    assert listed[1]["headers"]["cookie"] == "[redacted]"
+    assert listed[1]["headers"]["kc-api-partner-sign"] == "[redacted]"
     text = admin.get("/_mock/requests").text
     for value in (
         sent["kc-api-sign"],

@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,9 @@ def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
         base_url = _checked_url_argument(args.base_url)
         # The library's rule: signed headers go over plain http to this machine only,
         # unless KUCOIN_FUTURES_ALLOW_HTTP opts in.
-        check_base_url(base_url, allow_http=allow_http_from(env))
+        allow_http = allow_http_from(env)
+        check_base_url(base_url, allow_http=allow_http)
+        _refuse_a_proxy_for_plain_http(base_url, allow_http=allow_http)
         symbols = parse_symbols(env.get(SYMBOLS_VARIABLE, ""))
         if not symbols and not is_loopback_url(base_url):
             raise UsageError(
@@ -225,6 +228,25 @@ def parse_symbols(value: str) -> tuple[str, ...]:
 
 def is_loopback_url(url: str) -> bool:
     return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def _refuse_a_proxy_for_plain_http(base_url: str, *, allow_http: bool) -> None:
+    # requests (ours and schemathesis') honours HTTP_PROXY / ALL_PROXY: plain http to this
+    # machine would cross the network to the proxy, signed headers and all.
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if (
+        parts.scheme == "http"
+        and not allow_http
+        and proxy
+        and not urllib.request.proxy_bypass(parts.hostname or "")
+    ):
+        raise UsageError(
+            "a proxy from the environment (HTTP_PROXY or ALL_PROXY) would carry the signed "
+            f"headers to {base_url} in clear: add the host to NO_PROXY, unset the proxy, "
+            "or opt in with KUCOIN_FUTURES_ALLOW_HTTP=1"
+        )
 
 
 def _checked_url_argument(value: str) -> str:

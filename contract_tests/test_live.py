@@ -237,3 +237,17 @@ def test_make_contract_ends_with_the_runners_code_and_its_meaning() -> None:
 def test_every_exit_code_has_a_meaning_and_the_readme_lists_it(code: int) -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert f"| {code} | {live.EXIT_MEANINGS[code]}" in readme
+
+
+def test_a_proxy_from_the_environment_stops_a_plain_http_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    credentials = Credentials("key", "secret", "passphrase")
+    status = live.main(["--base-url", "http://127.0.0.1:9"], environ=environment(credentials))
+    assert status == live.EXIT_USAGE
+    assert "NO_PROXY" in capsys.readouterr().err
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    live._refuse_a_proxy_for_plain_http("http://127.0.0.1:9", allow_http=False)  # no raise

@@ -216,7 +216,10 @@ def allow_http_from(environ: Mapping[str, str]) -> bool:
     value = environ.get(ALLOW_HTTP_VARIABLE, "").strip().lower()
     if value in _YES or value in _NO:
         return value in _YES
-    raise ConfigurationError(f"environment variable {ALLOW_HTTP_VARIABLE} must be 1 or 0")
+    raise ConfigurationError(
+        f"environment variable {ALLOW_HTTP_VARIABLE} must be 1, true, yes or on (or 0, false, "
+        "no, off, empty)"
+    )
 
 
 def check_base_url(base_url: str, *, allow_http: bool) -> None:

@@ -110,7 +110,7 @@ def test_a_script_that_needs_an_extra_names_it_in_one_line(runtime_env: Path) ->
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert f"{DISTRIBUTION}[mock]" in result.stderr
+    assert f"install {DISTRIBUTION} with it, e.g. pip install '.[mock]'" in result.stderr
 
 
 # ---- LICENSE, CHANGELOG ----------------------------------------------------------------

@@ -160,9 +160,10 @@ class AdminApi:
         if methods is None and _SYMBOL_ROUTE.fullmatch(path):
             methods = self._symbol_methods
         if methods is None:
+            routes = [f"{'|'.join(methods)} {route}" for route, methods in self._routes.items()]
+            routes.append(f"{'|'.join(self._symbol_methods)} {PREFIX}/symbols/{{symbol}}")
             return _error(
-                404,
-                f"no admin route {path[:_SHOWN_CHARS]!r} (routes: GET {PREFIX}/openapi.yaml)",
+                404, f"no admin route {path[:_SHOWN_CHARS]!r} (routes: {', '.join(routes)})"
             )
         handle = methods.get(scope["method"])
         if handle is None:

@@ -11,7 +11,9 @@ from typing import Final
 DISTRIBUTION: Final = "kucoin-futures-client"
 """The distribution that ships this package (`[project] name` in pyproject.toml)."""
 
-MOCK_EXTRA_INSTALL: Final = f"pip install '{DISTRIBUTION}[mock]'"
+# Not `pip install kucoin-futures-client[mock]`: the project is not on the package index
+# (and a name there could be anyone's), so the line says how to install it from a clone.
+MOCK_EXTRA_INSTALL: Final = f"install {DISTRIBUTION} with it, e.g. pip install '.[mock]' in a clone"
 
 # Top-level modules of the `[mock]` extra's requirements (and of what they pull in).
 _MOCK_EXTRA_MODULES: Final = frozenset(

@@ -53,6 +53,9 @@ def kucoin_mock() -> Iterator[RunningMock]:
         module = missing_mock_module(exc)
         if module is None:
             raise
+    else:
+        module = None
+    if module is not None:  # failed outside the except block: no chained traceback shown
         pytest.fail(missing_extra_line("the kucoin_mock fixture", module), pytrace=False)
     with serve_in_thread() as running:
         yield running

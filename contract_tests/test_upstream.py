@@ -7,6 +7,7 @@ Each mutation below is one kind of change KuCoin has made to its file.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import http.server
 import json
@@ -575,15 +576,8 @@ def served_fixtures() -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with _serving(Handler) as base_url:
+        yield base_url
 
 
 def test_a_url_is_read_like_a_file(served_fixtures: str) -> None:
@@ -612,14 +606,23 @@ def trickling_server() -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with _serving(Handler) as base_url:
+        try:
+            yield f"{base_url}/slow.json"
+        finally:
+            stop.set()
+
+
+@contextlib.contextmanager
+def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` served on 127.0.0.1 in a thread; the base URL while it runs."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/slow.json"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        stop.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

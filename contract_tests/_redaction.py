@@ -14,25 +14,19 @@ import re
 from pathlib import Path
 from typing import TextIO
 
-from kucoin_futures_auth import Credentials
+from kucoin_futures_auth import REDACTED, SECRET_HEADERS, Credentials
 
-REDACTED = "[redacted]"
 _MIN_LITERAL_CHARS = 8
-# A KC-API-* credential header and its value, as a curl -H argument, an HTTP header line
-# or a Python/JSON mapping entry; KC-API-KEY-VERSION and KC-API-TIMESTAMP are not secret.
-_SIGNED_HEADER = re.compile(
-    r"(?i)(KC-API-(?:KEY|PASSPHRASE|SIGN|PARTNER-SIGN)['\"]?\s*[:=]\s*['\"]?)([^'\"\s,}]+)"
-)
+# A credential header (the secret ones and the key) and its value, as a curl -H argument,
+# an HTTP header line or a Python/JSON mapping entry; KC-API-KEY-VERSION and
+# KC-API-TIMESTAMP are not secret.
+_NAMES = "|".join(re.escape(name) for name in (*SECRET_HEADERS, "KC-API-KEY"))
+_SIGNED_HEADER = re.compile(rf"(?i)((?:{_NAMES})['\"]?\s*[:=]\s*['\"]?)([^'\"\s,}}]+)")
 
 
 def redact(text: str, credentials: Credentials) -> str:
     text = _SIGNED_HEADER.sub(lambda match: match.group(1) + REDACTED, text)
-    for value in (
-        credentials.secret,
-        credentials.passphrase,
-        credentials._signed_passphrase,
-        credentials.key,
-    ):
+    for value in (*credentials.secret_values(), credentials.key):
         # A value as short as a word would blank out ordinary text; real ones are long.
         if len(value) >= _MIN_LITERAL_CHARS:
             text = text.replace(value, REDACTED)

@@ -148,7 +148,7 @@ def test_live_run_fails_when_the_server_refuses_valid_requests(
     written = junit.read_text()
     assert "KC-API-PASSPHRASE: [redacted]" in written
     for shown in (out.out + out.err, written):
-        for value in (wrong.secret, wrong.passphrase, wrong._signed_passphrase, wrong.key):
+        for value in (*wrong.secret_values(), wrong.key):
             assert value not in shown
         assert re.search(r"KC-API-SIGN['\"]?:\s*['\"]?[A-Za-z0-9+/]{43}=", shown) is None
     report = ElementTree.parse(junit).getroot()  # noqa: S314 - written by this run

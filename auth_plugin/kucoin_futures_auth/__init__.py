@@ -4,12 +4,14 @@
 Nothing here knows an operation: it signs whatever request it is given.
 """
 
-from ._signing import Clock, Credentials, kucoin_headers, signing_path
+from ._signing import REDACTED, SECRET_HEADERS, Clock, Credentials, kucoin_headers, signing_path
 from .auth import KucoinAuth
 from .errors import ConfigurationError, KucoinError
 from .verify import VerificationFailure, Verified, Verifier, verify_request
 
 __all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
     "Clock",
     "ConfigurationError",
     "Credentials",

@@ -20,6 +20,10 @@ import attrs
 from .errors import ConfigurationError
 
 SUPPORTED_KEY_VERSIONS = (2, 3)
+SECRET_HEADERS = ("KC-API-SIGN", "KC-API-PASSPHRASE", "KC-API-PARTNER-SIGN")
+"""The headers `kucoin_headers` writes whose values let their holder use the key within
+the signing window: every excerpt, log, report or listing shows them as `REDACTED`."""
+REDACTED = "[redacted]"
 
 
 def _b64_hmac(key: bytes, message: bytes) -> str:
@@ -124,6 +128,12 @@ class Credentials:
         if version not in {str(v) for v in SUPPORTED_KEY_VERSIONS}:
             raise ConfigurationError("KUCOIN_API_KEY_VERSION must be 3 or 2")
         return cls(**values, key_version=int(version))
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The secret, the passphrase, the signed passphrase and the broker key (if any):
+        the values no output may show."""
+        values = (self.secret, self.passphrase, self._signed_passphrase, self.broker_key)
+        return tuple(value for value in values if value)
 
     @property
     def is_broker(self) -> bool:

@@ -214,3 +214,11 @@ def test_a_half_built_object_renders_in_a_traceback_with_locals(kwargs: dict[str
     assert shown_self and all(s.startswith("Credentials(key=") for s in shown_self), shown_self
     for value in (values["secret"], values["passphrase"], "a-passphrase-in-the-wrong-place"):
         assert all(str(value) not in s for s in shown_self)
+
+
+def test_secret_values_are_every_value_no_output_may_show() -> None:
+    plain = Credentials("key-1", "the-secret", "the-passphrase")
+    assert plain.secret_values() == ("the-secret", "the-passphrase", plain._signed_passphrase)
+    broker = Credentials("key-1", "s", "p", partner="partner", broker_name="b", broker_key="bk")
+    assert "bk" in broker.secret_values()
+    assert "key-1" not in broker.secret_values()  # the key is an identifier, masked elsewhere

@@ -30,6 +30,7 @@ from urllib.parse import quote, quote_plus
 
 import attrs
 
+from kucoin_futures_auth import REDACTED
 from kucoin_futures_auth.errors import ConfigurationError, KucoinError
 
 from ._reply import UnreadableReply, parse_json
@@ -53,7 +54,6 @@ __all__ = [
 
 SUCCESS_CODE = "200000"
 EXCERPT_CHARS = 200
-_REDACTED = "[redacted]"
 _MAX_HEADER_DIGITS = 15  # ms in a gw-ratelimit-* header: 15 digits is over 30,000 years
 
 
@@ -257,7 +257,7 @@ def redact_text(text: str, redact: Iterable[str]) -> str:
     quoting it would carry it)."""
     for value in redact:
         for form in redaction_forms(value):
-            text = text.replace(form, _REDACTED)
+            text = text.replace(form, REDACTED)
     return text
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
-from kucoin_futures_auth import Clock
+from kucoin_futures_auth import SECRET_HEADERS, Clock
 from kucoin_futures_client import Client
 from kucoin_futures_client.api.public import get_server_time
 from kucoin_futures_client.models import ServerTimeResponse
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("kucoin_futures.http")
 
-_SIGNATURE_HEADERS: Final = ("KC-API-SIGN", "KC-API-PASSPHRASE", "KC-API-PARTNER-SIGN")
 # Server time before 2017 or after 2100 is a broken server, not a clock to follow.
 _PLAUSIBLE_SERVER_TIME_MS: Final = range(1_483_228_800_000, 4_102_444_800_000)
 # Errors that sending again can cure; the others (bad URL scheme, ...) would recur.
@@ -65,7 +64,7 @@ _TRANSIENT_TRANSPORT_ERRORS: Final = (
 
 def _signed_values(request: httpx.Request) -> list[str]:
     """The request's signature header values: never to be shown from a reply."""
-    return [request.headers.get(name, "") for name in _SIGNATURE_HEADERS]
+    return [request.headers.get(name, "") for name in SECRET_HEADERS]
 
 
 def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> TransportError:

@@ -23,24 +23,18 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
+from kucoin_futures_auth import REDACTED, SECRET_HEADERS
+
 from ._body import BodyTimeout, ClientDisconnected, read_body
 from ._state import MARGIN_MODES, MockKucoin, RecordedRequest
 
 PREFIX: Final = "/_mock"
 DOCUMENT_FILE: Final = "admin-openapi.yaml"
 MAX_ADMIN_BODY_BYTES: Final = 64 * 1024
-REDACTED: Final = "[redacted]"
-# Request headers never shown by GET /_mock/requests: the signature, the (signed)
-# passphrase and the key, and the usual carriers of credentials.
+# Request headers never shown by GET /_mock/requests: the signatures and the (signed)
+# passphrase, the key, and the usual carriers of credentials.
 REDACTED_HEADERS: Final = frozenset(
-    {
-        "kc-api-sign",
-        "kc-api-passphrase",
-        "kc-api-key",
-        "kc-api-partner-sign",
-        "authorization",
-        "cookie",
-    }
+    {name.lower() for name in SECRET_HEADERS} | {"kc-api-key", "authorization", "cookie"}
 )
 _SHOWN_CHARS: Final = 60
 _SYMBOL_ROUTE: Final = re.compile(re.escape(PREFIX) + r"/symbols/(?P<symbol>[^/]+)")

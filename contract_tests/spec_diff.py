@@ -34,6 +34,7 @@ from typing import Any, Final
 import yaml
 
 from ._generated_api import GenerationError, Member, PublicApi, public_api
+from .operations import SPEC_FILE
 
 EXIT_ADDITIONS_ONLY: Final = 0
 EXIT_BREAKING: Final = 1
@@ -202,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--base", metavar="REV", help="git revision of the old openapi.yaml")
     source.add_argument("--base-file", type=Path, metavar="OLD", help="the old spec as a file")
-    parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml", help="the new spec")
+    parser.add_argument("--spec", type=Path, default=SPEC_FILE, help="the new spec")
     parser.add_argument("--repo", type=Path, default=ROOT, help="the git repository of --base")
     args = parser.parse_args(argv)
     status, text = run(base=args.base, base_file=args.base_file, spec=args.spec, repo=args.repo)

@@ -60,12 +60,13 @@ from ._upstream_surface import (
     ours,
     upstream,
 )
+from .operations import SPEC_FILE
 
 EXIT_ONLY_DELIBERATE: Final = 0
 EXIT_DIFFERS: Final = 1
 EXIT_UNREADABLE: Final = 2
 
-DEFAULT_SPEC: Final = Path(__file__).resolve().parents[1] / "openapi.yaml"
+DEFAULT_SPEC: Final = SPEC_FILE
 _MAX_BYTES: Final = 32 * 1024 * 1024  # KuCoin's largest area file is well under 1 MiB
 _TIMEOUT_S: Final = 30.0  # for each connect and read
 DEADLINE_S: Final = 60.0  # for a whole download: a server trickling bytes cannot hold us

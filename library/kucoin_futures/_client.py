@@ -103,7 +103,8 @@ def futures_client(
     `KUCOIN_FUTURES_BASE_URL`, and to production only when neither is given (an empty
     value is a `ConfigurationError`, never production). Plain `http://` is refused beyond
     loopback unless `allow_http` (default: `KUCOIN_FUTURES_ALLOW_HTTP=1`) opts in: it
-    sends the signed headers in clear. Every reply other than a success
+    sends the signed headers in clear; without it, environment proxies are ignored for
+    plain http (they would carry it off this machine). Every reply other than a success
     raises a `KucoinError` subclass (also from the generated functions called directly).
     `retry` bounds the retries (None: never retry); with `clock_sync`, a 400002 reply
     (timestamp out of window) makes the client measure its clock offset once and resend.
@@ -137,7 +138,8 @@ def futures_client(
         raise_on_unexpected_status=True,
         httpx_args={
             # An HTTP_PROXY from the environment would carry plain http to loopback, signed
-            # headers and all, across the network: not without the opt-in.
+            # headers and all, across the network: ignored without the opt-in (unless the
+            # caller's own httpx_args say otherwise).
             "trust_env": http_allowed or httpx.URL(url).scheme != "http",
             **(httpx_args or {}),
             "auth": KucoinAuth(creds, the_clock),

@@ -99,7 +99,8 @@ def parse_json(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        wide = body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        # UTF-32's marks start with UTF-16's (LE) or with two NULs (BE): both are caught.
+        wide = body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE))
         reason = "in UTF-16 or UTF-32, not UTF-8 JSON" if wide else "not UTF-8 JSON (or cut off)"
         raise UnreadableReply(reason, retryable=True) from None
     if text.startswith("\ufeff"):

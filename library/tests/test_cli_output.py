@@ -182,16 +182,8 @@ def test_an_internal_failure_exits_3_with_one_line_and_no_traceback(
         raise KeyError("a bug that quotes KC-API-PASSPHRASE: s3cr3t")
 
     monkeypatch.setattr(cli_module, "_outcome_table", broken)
-    credentials = throwaway_credentials()
-    body = failure("busy")
-    with hostile.serving(hostile.reply(body, headers=HEADERS)) as server:
-        environ = {
-            "KUCOIN_API_KEY": credentials.key,
-            "KUCOIN_API_SECRET": credentials.secret,
-            "KUCOIN_API_PASSPHRASE": credentials.passphrase,
-            "KUCOIN_FUTURES_BASE_URL": server.base_url,
-        }
-        code = main(["set", "CROSS", "XBTUSDTM"], environ=environ)
+    with hostile.serving(hostile.reply(failure("busy"), headers=HEADERS)) as server:
+        code = main(["set", "CROSS", "XBTUSDTM"], environ=cli_environment(server))
     out, err = capsys.readouterr()
     assert code == 3
     assert out == ""

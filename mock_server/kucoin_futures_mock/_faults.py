@@ -64,7 +64,6 @@ class Fault(enum.StrEnum):
     (reading the modes back) exists to catch. Reads never consume it."""
 
 
-MODIFIERS: Final = frozenset({Fault.LATENCY, Fault.CLOCK_SKEW})
 # Replies from behind the gateway: the request was authenticated and charged, state untouched.
 BACKEND_OUTCOMES: Final = frozenset({Fault.HTTP_500, Fault.HTTP_503, Fault.BUSINESS_ERROR})
 # The request is processed normally; its reply is damaged on the way out.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import re
 import selectors
@@ -45,6 +46,8 @@ FENCE = re.compile(
 # A `sh` block that one of this module's tests runs, known by a line it contains.
 SHELL_BLOCKS_RUN_HERE = {
     "kucoin-futures-mock --port 8080": "the mock a page's python blocks talk to",
+    "MOCK=http://127.0.0.1:8080\ncurl -s $MOCK/_mock/state": "the admin API session",
+    "openssl dgst -sha256 -hmac": "the shell signing recipe",
 }
 
 
@@ -320,3 +323,63 @@ def test_the_generated_client_has_its_page(built_site: Path) -> None:
     for operation in ("batch_change_margin_mode", "change_margin_mode", "get_margin_mode"):
         assert f'id="kucoin_futures_client.api.positions.{operation}.sync"' in html
     assert 'id="kucoin_futures_client.models.BatchChangeMarginModeRequest"' in html
+
+
+# -- shell blocks against a mock ----------------------------------------------------------
+
+
+def replies_of(stdout: str) -> list[object]:
+    """The JSON documents a run of `curl -s` commands printed one after the other."""
+    decoder, replies, at = json.JSONDecoder(), [], 0
+    while at < len(stdout):
+        if stdout[at].isspace():
+            at += 1
+            continue
+        reply, at = decoder.raw_decode(stdout, at)
+        replies.append(reply)
+    return replies
+
+
+def run_against_mock(key: str) -> tuple[list[object], object]:
+    """Runs the one shell block that contains `key` against a mock with XBTUSDTM busy:
+    what it printed, and the reply the page shows in the `json` block after it."""
+    (page,) = [p for p in PAGES if any(key in b.body for b in blocks_of(p))]
+    page_blocks = blocks_of(page)
+    ((index, block),) = [(i, b) for i, b in enumerate(page_blocks) if key in b.body]
+    shown = next(b for b in page_blocks[index + 1 :] if b.lang == "json")
+    with running_mock(["--port", "0", "--busy", "XBTUSDTM"]) as address:
+        script = block.body.replace("127.0.0.1:8080", address).replace(
+            "curl -s ", "curl -s --max-time 10 "
+        )
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    return replies_of(result.stdout), json.loads(shown.body)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_admin_api_session_runs_as_shown() -> None:
+    replies, shown = run_against_mock("MOCK=http://127.0.0.1:8080\ncurl -s $MOCK/_mock/state")
+    state, busy_eth, freed_eth, *_, after_reset, last = replies
+    assert state["accounts"][0]["busy"] == ["XBTUSDTM"]  # type: ignore[index]
+    assert (busy_eth["mode"], busy_eth["busy"]) == ("ISOLATED", True)  # type: ignore[index]
+    assert freed_eth["busy"] is False  # type: ignore[index]
+    assert after_reset["accounts"][0]["modes"]["ETHUSDTM"] == "CROSS"  # type: ignore[index]
+    assert last == shown
+
+
+@pytest.mark.skipif(
+    shutil.which("curl") is None or shutil.which("openssl") is None,
+    reason="needs curl and openssl",
+)
+def test_the_shell_signing_recipe_is_accepted_by_the_mock() -> None:
+    # The mock verifies with the signing plugin's verifier, which has its own known-answer
+    # tests against KuCoin's documented example: a 200000 here means openssl + curl sign
+    # as KuCoin does.
+    (reply,), shown = run_against_mock("openssl dgst -sha256 -hmac")
+    assert reply == shown

@@ -1,7 +1,7 @@
 """The documentation site: every code block it shows runs, `make docs` fails on a broken
 link, and the API reference lists every public name of the library.
 
-Conventions the pages follow (see docs/index.md's last section for the reader's side):
+Conventions the pages follow:
 
 - The `python` blocks of a page are one session, run in order in one namespace. A
   statement that is an expression with a comment on its last line shows its result: the

@@ -279,7 +279,7 @@ def site_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("site")
     shutil.copy(ROOT / "mkdocs.yml", copy / "mkdocs.yml")
     shutil.copytree(DOCS, copy / "docs")
-    for folder in ("generated", "auth_plugin", "library", "mock_server"):
+    for folder in ("generated", "auth_plugin", "library", "mock_server", "examples"):
         (copy / folder).symlink_to(ROOT / folder)
     return copy
 

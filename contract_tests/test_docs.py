@@ -142,7 +142,8 @@ def instrumented(block: Block) -> ast.Module:
             )
             return ast.copy_location(ast.Expr(value=check), node)
 
-    tree = ShowChecks().visit(ast.parse(block.body))
+    tree = ast.parse(block.body)
+    ShowChecks().visit(tree)  # replaces the statements inside the module it is given
     return ast.fix_missing_locations(tree)
 
 
@@ -181,7 +182,8 @@ def mock_command(page: Path) -> tuple[list[str], dict[str, str]] | None:
 @contextmanager
 def running_mock(args: list[str]) -> Iterator[str]:
     """The mock started with the page's arguments on a free port: its host:port."""
-    args = ["0" if previous == "--port" else arg for previous, arg in zip(["", *args], args)]
+    port_values = {at + 1 for at, arg in enumerate(args) if arg == "--port"}
+    args = ["0" if at in port_values else arg for at, arg in enumerate(args)]
     process = subprocess.Popen(
         [sys.executable, "-m", "kucoin_futures_mock", *args],
         stdout=subprocess.PIPE,

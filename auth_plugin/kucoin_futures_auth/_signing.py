@@ -24,6 +24,7 @@ SECRET_HEADERS = ("KC-API-SIGN", "KC-API-PASSPHRASE", "KC-API-PARTNER-SIGN")
 """The headers `kucoin_headers` writes whose values let their holder use the key within
 the signing window: every excerpt, log, report or listing shows them as `REDACTED`."""
 REDACTED = "[redacted]"
+"""What a secret header's value is replaced with wherever one would be shown."""
 
 
 def _b64_hmac(key: bytes, message: bytes) -> str:
@@ -82,12 +83,19 @@ class Credentials:
     # repr=False on each secret field too: pretty printers (rich, attrs.asdict-based
     # tools) walk the fields rather than calling __repr__.
     key: str
+    """The API key (sent as KC-API-KEY): printable ASCII, shown masked in `repr`."""
     secret: str = attrs.field(repr=False)
+    """The API secret: the HMAC key of every signature. Never sent, never shown."""
     passphrase: str = attrs.field(repr=False)
+    """The passphrase chosen with the key; sent signed with the secret, never in clear."""
     key_version: int = attrs.field(default=3, converter=_key_version)
+    """KC-API-KEY-VERSION: 3 for current keys, 2 for older ones (`"3"` is accepted too)."""
     partner: str | None = None
+    """Broker integrations only (KC-API-PARTNER), with `broker_name` and `broker_key`."""
     broker_name: str | None = None
+    """Broker integrations only (KC-BROKER-NAME)."""
     broker_key: str | None = attrs.field(default=None, repr=False)
+    """Broker integrations only: the key of KC-API-PARTNER-SIGN. Never shown."""
 
     # Derived once per credentials, not on every call.
     _secret_bytes: bytes = attrs.field(init=False, eq=False, repr=False)
@@ -137,6 +145,7 @@ class Credentials:
 
     @property
     def is_broker(self) -> bool:
+        """Whether the broker (partner) headers are sent too."""
         return self.partner is not None
 
     def __repr__(self) -> str:
@@ -176,9 +185,12 @@ class Clock:
     """
 
     time_fn: Callable[[], float] = time.time
+    """Local time in seconds since the epoch (`time.time` unless a test injects one)."""
     offset_ms: int = 0
+    """Added to the local time: server time minus local time, as clock sync measured it."""
 
     def now_ms(self) -> int:
+        """The timestamp to sign and send: local milliseconds plus `offset_ms`."""
         return int(self.time_fn() * 1000) + self.offset_ms
 
 

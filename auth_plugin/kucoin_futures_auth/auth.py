@@ -18,16 +18,21 @@ class KucoinAuth(httpx.Auth):
     """
 
     requires_request_body = True
+    """Tells httpx to read the body before the flow runs: the signature covers it."""
 
     def __init__(self, credentials: Credentials, clock: Clock | None = None) -> None:
         self.credentials = credentials
+        """The account every request is signed for."""
         self.clock = clock if clock is not None else Clock()
+        """The source of KC-API-TIMESTAMP; clock sync corrects its offset."""
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """httpx's hook: sign `request` in place and send it once."""
         request.headers.update(self.headers_for(request))
         yield request
 
     def headers_for(self, request: httpx.Request) -> dict[str, str]:
+        """The KC-API-* headers for `request` as it will be sent, at the clock's time now."""
         return kucoin_headers(
             self.credentials,
             request.method,

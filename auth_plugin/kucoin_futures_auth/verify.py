@@ -28,7 +28,9 @@ class VerificationFailure:
     """Why the gateway refused a request: KuCoin's code and message (HTTP 401)."""
 
     code: str
+    """KuCoin's error code, e.g. `400005` for an invalid signature."""
     msg: str
+    """KuCoin's message for it, e.g. `Invalid KC-API-SIGN`."""
 
 
 @attrs.frozen
@@ -36,6 +38,7 @@ class Verified:
     """The request is authentic; `credentials` are the account it was signed for."""
 
     credentials: Credentials
+    """The credentials `lookup` returned for the request's KC-API-KEY."""
 
 
 class Verifier(Protocol):

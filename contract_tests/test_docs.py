@@ -225,10 +225,14 @@ def test_the_python_blocks_of_a_page_run_and_show_what_they_say(
             exec(code, namespace)  # noqa: S102 - the page's own example code
 
 
-@pytest.mark.parametrize("block", pytest_blocks(), ids=lambda b: b.where)
-def test_a_bot_test_shown_in_the_docs_passes_under_pytest(block: Block, tmp_path: Path) -> None:
-    # The example a bot author copies: run it as they would, with the installed plugin.
-    (tmp_path / "test_bot.py").write_text(block.body)
+def test_the_bot_tests_shown_in_the_docs_pass_under_pytest(tmp_path: Path) -> None:
+    # The examples a bot author copies, run as they would run them, with the installed
+    # plugin: one pytest run, one file per block, named after the page and line.
+    blocks = pytest_blocks()
+    assert blocks, "no bot test found in the docs"
+    for block in blocks:
+        name = re.sub(r"\W", "_", f"{block.page.stem}_{block.line}")
+        (tmp_path / f"test_{name}.py").write_text(block.body, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
         capture_output=True,
@@ -238,7 +242,7 @@ def test_a_bot_test_shown_in_the_docs_passes_under_pytest(block: Block, tmp_path
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout
+    assert f"{len(blocks)} passed" in result.stdout, result.stdout
 
 
 def test_every_block_is_run_or_says_why_not() -> None:
@@ -294,17 +298,22 @@ def built_site(site_copy: Path) -> Path:
 
 
 def test_a_broken_link_fails_make_docs(built_site: Path, site_copy: Path) -> None:
+    # One build with both: mkdocs reports every warning before it aborts, so each must
+    # be named in the output.
     page = site_copy / "docs" / "choices.md"
     original = page.read_text(encoding="utf-8")
-    for broken, named in [
-        ("[a page that is not there](no-such-page.md)", "no-such-page.md"),
-        ("[an anchor that is not there](cli.md#no-such-heading)", "no-such-heading"),
-    ]:
-        page.write_text(original + f"\n{broken}\n", encoding="utf-8")
+    broken = {
+        "no-such-page.md": "[a page that is not there](no-such-page.md)",
+        "no-such-heading": "[an anchor that is not there](cli.md#no-such-heading)",
+    }
+    page.write_text(original + "\n" + "\n\n".join(broken.values()) + "\n", encoding="utf-8")
+    try:
         result = build_site(site_copy / "mkdocs.yml")
-        assert result.returncode != 0, f"make docs passed with {broken}"
-        assert named in result.stdout + result.stderr
-    page.write_text(original, encoding="utf-8")
+    finally:
+        page.write_text(original, encoding="utf-8")
+    assert result.returncode != 0, "make docs passed with broken links"
+    output = result.stdout + result.stderr
+    assert [name for name in broken if name not in output] == [], output
 
 
 def test_the_reference_lists_every_public_name(built_site: Path) -> None:

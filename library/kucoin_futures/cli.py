@@ -243,6 +243,7 @@ def main(
 
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from ._apply import apply_margin_modes, margin_mode_targets, read_report, switch_margin_modes
+    from ._cause import CallResult
     from ._margin import margin_mode_request, requested_symbols, set_margin_mode
 
     # Usage errors are reported before a missing key, and before anything is sent. Only
@@ -282,9 +283,17 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         print(raw)
         return EXIT_ALL_SWITCHED if outcome.all_switched else EXIT_SOME_FAILED
     print(json.dumps(report.as_json()) if args.json else _report_table(report))
+    result = report.call_result
     if report.error is not None:
         _fail(_with_hint(report.error), EXIT_API_ERROR)
-    return int(report.call_result)
+    elif result is CallResult.WHOLE_CALL_FAILED:  # reads that failed, each on its own
+        rows = [r for r in report.symbols if r.reason is not None and not r.reason.is_symbol_own]
+        _fail(
+            f"{len(rows)} of {len(report.symbols)} symbols failed for a cause not their own; "
+            f"{rows[0].symbol}: {rows[0].msg}",
+            EXIT_API_ERROR,
+        )
+    return int(result)
 
 
 def _unique(symbols: Sequence[str]) -> Sequence[str]:
@@ -362,9 +371,10 @@ def _read_regular_file(path: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InvalidInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InvalidInputError(f"{path}: not a regular file")
     with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InvalidInputError(f"{path}: not a regular file")
         try:
             raw = file.read(MAX_PLAN_FILE_BYTES + 1)
         except OSError as exc:

@@ -15,6 +15,7 @@ import pytest
 
 import kucoin_futures._errors
 import kucoin_futures._margin
+import kucoin_futures._reads
 from kucoin_futures import (
     AuthenticationError,
     CallResult,
@@ -175,7 +176,7 @@ def refuse_the_second_batch(running: RunningMock, monkeypatch: pytest.MonkeyPatc
     """From the first batch switch on, the next request (the second batch) gets a 400100."""
     mock = running.mock
     apply_switch = mock._switch
-    armed = []
+    armed: list[bool] = []
 
     def switch_then_refuse(*args: Any, **kwargs: Any) -> Any:
         applied = apply_switch(*args, **kwargs)
@@ -352,7 +353,7 @@ def test_the_deadline_reaches_the_library(
     kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[object] = []
-    real = kucoin_futures._apply.get_margin_modes
+    real = kucoin_futures._reads.get_margin_modes
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         seen.append(kwargs.get("deadline_s"))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import kucoin_futures._apply
 import kucoin_futures._errors
 import kucoin_futures._margin
 import kucoin_futures._reads

@@ -22,7 +22,8 @@ SECTION = README.split("### Using the mock from any language / as a CI service",
 
 
 def _recipe() -> str:
-    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", SECTION, re.DOTALL) if "openssl" in b]
+    blocks: list[str] = re.findall(r"```sh\n(.*?)```", SECTION, re.DOTALL)
+    (block,) = [b for b in blocks if "openssl" in b]
     return block
 
 

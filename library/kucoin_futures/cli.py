@@ -251,8 +251,8 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.command == "get":
         requested_symbols(args.symbols)
     elif args.command == "set":
-        if args.dry_run:
-            targets = margin_mode_targets(dict.fromkeys(_unique(args.symbols), args.mode))
+        if args.dry_run:  # duplicates are named before the map could merge them
+            targets = margin_mode_targets(dict.fromkeys(requested_symbols(args.symbols), args.mode))
         else:
             request = margin_mode_request(args.mode, args.symbols)
     else:
@@ -281,7 +281,11 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     # After the progress line is cleared (leaving the block above).
     if args.command == "set" and args.raw_reply:
         print(raw)
-        return EXIT_ALL_SWITCHED if outcome.all_switched else EXIT_SOME_FAILED
+        # The same rule as the report's: a symbol the reply does not mention is the
+        # reply's fault; a failed one (an `errors` entry, another mode) its own.
+        if outcome.missing:
+            return EXIT_API_ERROR
+        return EXIT_SOME_FAILED if outcome.failed else EXIT_ALL_SWITCHED
     print(json.dumps(report.as_json()) if args.json else _report_table(report))
     result = report.call_result
     if report.error is not None:
@@ -294,13 +298,6 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             EXIT_API_ERROR,
         )
     return int(result)
-
-
-def _unique(symbols: Sequence[str]) -> Sequence[str]:
-    """`symbols` unchanged, after the library's check (a duplicate is named, not merged)."""
-    from ._margin import requested_symbols
-
-    return requested_symbols(symbols)
 
 
 @contextlib.contextmanager

@@ -297,10 +297,9 @@ def _credentials(
             DEMO_CREDENTIALS.passphrase,
             key_version=args.key_version,
         )
-    if not all(given):
-        parser.error("--api-key, --api-secret and --api-passphrase go together")
     key, secret, passphrase = given
-    assert key is not None and secret is not None and passphrase is not None
+    if key is None or secret is None or passphrase is None:
+        parser.error("--api-key, --api-secret and --api-passphrase go together")
     try:
         return Credentials(key, secret, passphrase, key_version)
     except ConfigurationError as exc:

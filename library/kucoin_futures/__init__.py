@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kucoin_futures_auth import Clock, Credentials, KucoinAuth
+    from kucoin_futures_client.models import BatchChangeMarginModeData, MarginMode
 
     from ._apply import ApplyReport, Result, SymbolReport, apply_margin_modes
+    from ._cause import CallResult, Reason, failure_reason
     from ._client import FuturesClient, acalibrate_clock, calibrate_clock, futures_client
     from ._defaults import PRODUCTION_BASE_URL
     from ._errors import (
@@ -55,6 +57,8 @@ __version__ = _version("kucoin-futures-client")
 
 _HOME: dict[str, str] = {
     **dict.fromkeys(("Clock", "Credentials", "KucoinAuth"), "kucoin_futures_auth"),
+    **dict.fromkeys(("BatchChangeMarginModeData", "MarginMode"), "kucoin_futures_client.models"),
+    **dict.fromkeys(("CallResult", "Reason", "failure_reason"), "._cause"),
     **dict.fromkeys(
         ("FuturesClient", "acalibrate_clock", "calibrate_clock", "futures_client"), "._client"
     ),
@@ -101,6 +105,8 @@ __all__ = [
     "PRODUCTION_BASE_URL",
     "ApplyReport",
     "AuthenticationError",
+    "BatchChangeMarginModeData",
+    "CallResult",
     "Clock",
     "ConfigurationError",
     "Credentials",
@@ -111,12 +117,14 @@ __all__ = [
     "KucoinAPIError",
     "KucoinAuth",
     "KucoinError",
+    "MarginMode",
     "MarginModeOutcome",
     "MarginModeReadout",
     "PermissionDeniedError",
     "QuotaWaitError",
     "RateLimit",
     "RateLimitError",
+    "Reason",
     "Result",
     "RetryPolicy",
     "ServerError",
@@ -130,6 +138,7 @@ __all__ = [
     "apply_margin_modes",
     "aset_margin_mode",
     "calibrate_clock",
+    "failure_reason",
     "futures_client",
     "get_margin_mode",
     "get_margin_modes",

@@ -1,13 +1,16 @@
 """`kucoin-margin`: read and switch the margin mode of KuCoin Futures contracts.
 
-    kucoin-margin get SYMBOL... [--json]
-    kucoin-margin set MODE SYMBOL... [--dry-run | --verify] [--json]
-    kucoin-margin apply FILE [--dry-run] [--json]
-    (each also takes --base-url URL, --timeout S, --verbose)
+    kucoin-margin [OPTIONS] get SYMBOL... [--json]
+    kucoin-margin [OPTIONS] set MODE SYMBOL... [--dry-run | --verify] [--json | --raw-reply]
+    kucoin-margin [OPTIONS] apply FILE [--dry-run] [--json]
+    (OPTIONS: --base-url URL, --timeout S, --deadline S, --verbose, before or after the
+    command)
 
-Exit codes: 0 every symbol as asked, 1 some symbol not as asked (failed, unreadable, not
-verified), 2 usage or configuration error (nothing sent), 3 API or network error that
-ended the whole call.
+Exit codes (`kucoin_futures.CallResult`): 0 every symbol as asked, 1 KuCoin answered and
+some symbols failed on their own (busy, unknown symbol, read back in another mode), 2
+usage or configuration error (nothing sent), 3 the call as a whole could not be made or
+ended part-way (network, authentication, a whole request refused, 5xx after retries, an
+invalid reply, the deadline).
 
 Only argparse is imported up front: httpx and the generated client load after the
 arguments are parsed, so `--help` and usage errors answer at once.
@@ -20,9 +23,11 @@ import contextlib
 import io
 import json
 import os
+import re
+import stat
 import sys
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -32,9 +37,7 @@ from ._defaults import DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, PRODUCTION_BASE_URL
 if TYPE_CHECKING:
     from kucoin_futures_client import Client
 
-    from ._apply import ApplyReport
-    from ._outcome import MarginModeOutcome
-    from ._reads import MarginModeReadout
+    from ._apply import ApplyReport, SymbolReport
 
 EXIT_ALL_SWITCHED = 0
 EXIT_SOME_FAILED = 1
@@ -42,21 +45,28 @@ EXIT_USAGE = 2
 EXIT_API_ERROR = 3
 PROG = "kucoin-margin"
 MAX_PLAN_FILE_BYTES = 1024 * 1024
+MAX_DEADLINE_S = 24 * 3600.0
+# A run of digits this long in an apply file is no symbol nor mode: refused before the
+# parser turns it into an int (which takes quadratic time, or refuses past 4300 digits).
+MAX_DIGITS = 100
 # A server message longer than this is cut in a table row or an error line (`--json`
 # prints it whole): a megabyte-long "message" is a broken server, not news.
 MAX_SHOWN_CHARS = 300
 MAX_ERROR_CHARS = 1000
 _ARROW = "\N{RIGHTWARDS ARROW}"
+_COLUMNS = ("SYMBOL", "SETTING", "VALUE", "RESULT", "REASON", "CODE", "MESSAGE")
 
 _EPILOG = f"""\
 credentials come from KUCOIN_API_KEY, KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE and
 KUCOIN_API_KEY_VERSION (default 3); the base URL from --base-url, else
 KUCOIN_FUTURES_BASE_URL, else {PRODUCTION_BASE_URL} (an empty value is an error, never
 production). Plain http beyond this machine needs KUCOIN_FUTURES_ALLOW_HTTP=1.
+Options go before or after the command.
 
-exit codes: 0 every symbol as asked, 1 some symbols not as asked (failed, could not
-be read, or read back in another mode), 2 usage or configuration error (nothing sent),
-3 API or network error that ended the whole call."""
+exit codes: 0 every symbol as asked; 1 KuCoin answered and some symbols failed on their
+own (busy, unknown symbol, read back in another mode); 2 usage or configuration error
+(nothing sent); 3 the call as a whole could not be made or ended part-way (network,
+authentication, a whole request refused, 5xx after retries, invalid reply, deadline)."""
 
 
 class _UsageError(Exception):
@@ -70,17 +80,51 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
-def _timeout_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= MAX_TIMEOUT_S:
-        raise argparse.ArgumentTypeError(
-            f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:g}: "
-            f"{_visible(text, 40)}"
-        )
-    return value
+def _seconds(option: str, maximum: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"{option} must be a number of seconds above 0 and at most {maximum:g}: "
+                f"{_visible(text, 40)}"
+            )
+        return value
+
+    return parse
+
+
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes, before or after it. The subcommands' copies
+    default to SUPPRESS, so that an option given before the command is not reset."""
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--base-url", metavar="URL", default=default(None), help="API base URL")
+    parser.add_argument(
+        "--timeout",
+        metavar="S",
+        type=_seconds("--timeout", MAX_TIMEOUT_S),
+        default=default(DEFAULT_TIMEOUT_S),
+        help=f"seconds to wait for each reply (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
+        "--deadline",
+        metavar="S",
+        type=_seconds("--deadline", MAX_DEADLINE_S),
+        default=default(None),
+        help="seconds the whole command may take (default: the library's)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="log each attempt to stderr",
+    )
 
 
 def _build_parser() -> _Parser:
@@ -91,6 +135,7 @@ def _build_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
@@ -101,33 +146,22 @@ def _build_parser() -> _Parser:
             epilog=_EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        sub.add_argument("--base-url", metavar="URL", help="API base URL")
-        sub.add_argument(
-            "--timeout",
-            metavar="S",
-            type=_timeout_seconds,
-            default=DEFAULT_TIMEOUT_S,
-            help=f"seconds to wait for each reply (default {DEFAULT_TIMEOUT_S:g})",
-        )
-        sub.add_argument("-v", "--verbose", action="store_true", help="log each attempt to stderr")
+        _global_options(sub, defaults=False)
         return sub
 
+    json_help = "print the report as JSON (see the README's CLI section)"
     read = command(
         "get",
         "read the margin mode of symbols",
         "Read every SYMBOL's margin mode and print one row per symbol.",
     )
     read.add_argument("symbols", metavar="SYMBOL", nargs="+", help="contract, e.g. XBTUSDTM")
-    read.add_argument(
-        "--json",
-        action="store_true",
-        help='print {"marginMode": {SYMBOL: MODE}, "errors": [{symbol, code, msg}]}',
-    )
+    read.add_argument("--json", action="store_true", help=json_help)
 
     switch = command(
         "set",
         "switch symbols to a margin mode",
-        "Switch every SYMBOL to MODE and print one row per symbol.",
+        "Switch every SYMBOL to MODE (at most 1000 in one batch) and print one row per symbol.",
     )
     switch.add_argument("mode", metavar="MODE", help="ISOLATED or CROSS")
     switch.add_argument("symbols", metavar="SYMBOL", nargs="+", help="contract, e.g. XBTUSDTM")
@@ -140,11 +174,13 @@ def _build_parser() -> _Parser:
     how.add_argument(
         "--verify", action="store_true", help="read back every symbol reported switched"
     )
-    switch.add_argument(
-        "--json",
+    output = switch.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help=json_help)
+    output.add_argument(
+        "--raw-reply",
         action="store_true",
-        help="print the reply's data object as received, UTF-8 JSON (with --dry-run/--verify: "
-        "the report)",
+        help="print the reply's data object byte for byte as received (not with "
+        "--dry-run or --verify)",
     )
 
     apply = command(
@@ -157,20 +193,30 @@ def _build_parser() -> _Parser:
         "file", metavar="FILE", help='JSON or TOML map of symbol to mode: {"XBTUSDTM": "CROSS"}'
     )
     apply.add_argument("--dry-run", action="store_true", help="read only; show the plan")
-    apply.add_argument("--json", action="store_true", help="print the report as JSON")
+    apply.add_argument("--json", action="store_true", help=json_help)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
-    """Run the CLI; returns the exit code. `environ` defaults to `os.environ`."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] | None = None,
+    monotonic: Callable[[], float] | None = None,
+) -> int:
+    """Run the CLI; returns the exit code. `environ` defaults to `os.environ`; `sleep`
+    and `monotonic` replace the HTTP client's (tests: waits without waiting)."""
     env = os.environ if environ is None else environ
     _never_fail_to_encode(sys.stdout)
     try:
         args = _build_parser().parse_args(argv)
+        if getattr(args, "raw_reply", False) and (args.dry_run or args.verify):
+            raise _UsageError("--raw-reply goes with a plain set, not --dry-run or --verify")
     except _UsageError as exc:
         return _fail(f"{exc} (see {PROG} --help)", EXIT_USAGE)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    args.sleep, args.monotonic = sleep, monotonic
 
     from ._errors import ConfigurationError, InvalidInputError, KucoinError
 
@@ -196,40 +242,62 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
 
 
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from ._apply import apply_margin_modes, margin_mode_targets
-    from ._margin import margin_mode_request, set_margin_mode
-    from ._reads import get_margin_modes
+    from ._apply import apply_margin_modes, margin_mode_targets, read_report, switch_margin_modes
+    from ._cause import CallResult
+    from ._margin import margin_mode_request, requested_symbols, set_margin_mode
 
-    # Usage errors are reported before a missing key, and before anything is sent.
+    # Usage errors are reported before a missing key, and before anything is sent. Only
+    # a switch request is bounded (1000 symbols); reads take any number.
     if args.command == "get":
-        margin_mode_request("CROSS", args.symbols)
+        requested_symbols(args.symbols)
     elif args.command == "set":
-        margin_mode_request(args.mode, args.symbols)
-        targets = dict.fromkeys(args.symbols, args.mode)
+        if args.dry_run:  # duplicates are named before the map could merge them
+            targets = margin_mode_targets(dict.fromkeys(requested_symbols(args.symbols), args.mode))
+        else:
+            request = margin_mode_request(args.mode, args.symbols)
     else:
         targets = margin_mode_targets(load_plan(Path(args.file)))
+    deadline = {} if args.deadline is None else {"deadline_s": args.deadline}
     progress = _Progress(sys.stderr)
     with _client(args, env) as client, progress:
         if args.command == "get":
-            readout = get_margin_modes(client, args.symbols, progress=progress.reading)
-            _print_readout(readout, as_json=args.json)
-            return EXIT_ALL_SWITCHED if readout.all_read else EXIT_SOME_FAILED
-        if args.command == "set" and not args.dry_run:
-            outcome = set_margin_mode(client, args.mode, args.symbols)
-            if not args.verify:
-                print(
-                    _json_text(outcome.raw_data_text or "null")
-                    if args.json
-                    else _outcome_table(outcome)
-                )
-                return EXIT_ALL_SWITCHED if outcome.all_switched else EXIT_SOME_FAILED
-            report = _verified(client, args.mode, outcome, progress)
+            report = read_report(client, args.symbols, progress=progress.reading, **deadline)
+        elif args.command == "set" and args.raw_reply:
+            outcome = set_margin_mode(client, request.margin_mode, request.symbols)
+            raw = _json_text(outcome.raw_data_text or "null")
+        elif args.command == "set" and not args.dry_run:
+            report = switch_margin_modes(
+                client,
+                {request.margin_mode: request.symbols},
+                {},
+                verify=args.verify,
+                progress=progress.stage,
+                **deadline,
+            )
         else:
             report = apply_margin_modes(
-                client, targets, dry_run=args.dry_run, progress=progress.stage
+                client, targets, dry_run=args.dry_run, progress=progress.stage, **deadline
             )
+    # After the progress line is cleared (leaving the block above).
+    if args.command == "set" and args.raw_reply:
+        print(raw)
+        # The same rule as the report's: a symbol the reply does not mention is the
+        # reply's fault; a failed one (an `errors` entry, another mode) its own.
+        if outcome.missing:
+            return EXIT_API_ERROR
+        return EXIT_SOME_FAILED if outcome.failed else EXIT_ALL_SWITCHED
     print(json.dumps(report.as_json()) if args.json else _report_table(report))
-    return EXIT_ALL_SWITCHED if report.all_as_asked else EXIT_SOME_FAILED
+    result = report.call_result
+    if report.error is not None:
+        _fail(_with_hint(report.error), EXIT_API_ERROR)
+    elif result is CallResult.WHOLE_CALL_FAILED:  # reads that failed, each on its own
+        rows = [r for r in report.symbols if r.reason is not None and not r.reason.is_symbol_own]
+        _fail(
+            f"{len(rows)} of {len(report.symbols)} symbols failed for a cause not their own; "
+            f"{rows[0].symbol}: {rows[0].msg}",
+            EXIT_API_ERROR,
+        )
+    return int(result)
 
 
 @contextlib.contextmanager
@@ -246,68 +314,71 @@ def _client(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Client
     with futures_client(
         credentials, base_url=url, allow_http=allow_http, timeout=args.timeout
     ) as client:
+        http = client.get_httpx_client()
+        # The HTTP client's public waiting hooks (see KucoinHTTPClient), replaced in tests.
+        if args.sleep is not None:
+            http.sleep = args.sleep  # type: ignore[attr-defined]
+        if args.monotonic is not None:
+            http.monotonic = args.monotonic  # type: ignore[attr-defined]
         yield client
 
 
-def _verified(
-    client: Client, mode: str, outcome: MarginModeOutcome, progress: _Progress
-) -> ApplyReport:
-    """`set --verify`: the switch's outcome, every reported switch read back."""
-    from ._apply import ApplyReport, Result, SymbolReport, verified_report
-    from ._modes import KNOWN_MODES
-    from ._reads import get_margin_modes
-
-    reported = [s for s in outcome.requested if s in outcome.switched]
-    checked = get_margin_modes(client, reported, progress=progress.reading) if reported else None
-    target = KNOWN_MODES[mode]
-    rows = []
-    for symbol in outcome.requested:
-        if symbol in outcome.switched:
-            rows.append(verified_report(symbol, target, None, checked))
-        elif symbol in outcome.failed:
-            failure = outcome.failed[symbol]
-            rows.append(
-                SymbolReport(
-                    symbol, target, None, Result.FAILED, failure.mode, failure.code, failure.msg
-                )
-            )
-        else:
-            rows.append(
-                SymbolReport(
-                    symbol, target, None, Result.FAILED, None, None, "not mentioned in the reply"
-                )
-            )
-    return ApplyReport(tuple(rows), dry_run=False)
-
-
 # ---- the apply file ---------------------------------------------------------------------
+# One place reads the file and one function checks each value: a second setting per
+# symbol ({SYMBOL: {"marginMode": ..., "leverage": ...}}) extends `_plan_value` only.
 
 
 def load_plan(path: Path) -> dict[str, Any]:
     """The symbol -> mode map of a JSON or TOML file (by its suffix; JSON if neither), or
-    `InvalidInputError` naming the line or the key that is wrong."""
+    `InvalidInputError` naming the file and the line or the key that is wrong. Only a
+    regular file is read (a FIFO or a device could block or never end)."""
     from ._errors import InvalidInputError
 
-    try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_PLAN_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InvalidInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_PLAN_FILE_BYTES:
-        raise InvalidInputError(f"{path}: larger than {MAX_PLAN_FILE_BYTES} bytes")
+    raw = _read_regular_file(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInputError(f"{path}: not UTF-8 text") from None
+    digits = re.search(rf"[0-9_]{{{MAX_DIGITS + 1},}}", text)
+    if digits is not None:
+        line = text.count("\n", 0, digits.start()) + 1
+        raise InvalidInputError(f"{path}: line {line}: a number of more than {MAX_DIGITS} digits")
     plan = _toml_plan(path, text) if path.suffix.lower() == ".toml" else _json_plan(path, text)
     if not isinstance(plan, dict) or not plan:
         raise InvalidInputError(f"{path}: expected a non-empty map of symbol to margin mode")
-    for symbol, mode in plan.items():
-        if not isinstance(mode, str):
-            raise InvalidInputError(
-                f"{path}: {symbol}: margin mode must be a string, got {type(mode).__name__}"
-            )
+    for symbol, value in plan.items():
+        _plan_value(path, symbol, value)
     return plan
+
+
+def _plan_value(path: Path, symbol: str, value: object) -> None:
+    from ._errors import InvalidInputError
+
+    if not isinstance(value, str):
+        raise InvalidInputError(
+            f"{path}: {symbol}: margin mode must be a string, got {type(value).__name__}"
+        )
+
+
+def _read_regular_file(path: Path) -> bytes:
+    from ._errors import InvalidInputError
+
+    try:
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InvalidInputError(f"{path}: not a regular file")
+    with os.fdopen(fd, "rb") as file:
+        try:
+            raw = file.read(MAX_PLAN_FILE_BYTES + 1)
+        except OSError as exc:
+            raise InvalidInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PLAN_FILE_BYTES:
+        raise InvalidInputError(f"{path}: larger than {MAX_PLAN_FILE_BYTES} bytes")
+    return raw
 
 
 def _json_plan(path: Path, text: str) -> Any:
@@ -327,6 +398,8 @@ def _json_plan(path: Path, text: str) -> Any:
         raise InvalidInputError(f"{path}: line {exc.lineno}: not JSON: {exc.msg}") from None
     except RecursionError:
         raise InvalidInputError(f"{path}: nested too deeply") from None
+    except ValueError as exc:  # a number int() or float() refuses
+        raise InvalidInputError(f"{path}: not JSON: {exc}") from None
 
 
 def _toml_plan(path: Path, text: str) -> Any:
@@ -341,52 +414,38 @@ def _toml_plan(path: Path, text: str) -> Any:
         raise InvalidInputError(f"{path}: not TOML: {exc}") from None
     except RecursionError:
         raise InvalidInputError(f"{path}: nested too deeply") from None
+    except ValueError as exc:  # a number int() or float() refuses
+        raise InvalidInputError(f"{path}: not TOML: {exc}") from None
 
 
 # ---- output -----------------------------------------------------------------------------
 
 
-def _print_readout(readout: MarginModeReadout, *, as_json: bool) -> None:
-    from ._reads import error_code, error_message
-
-    if as_json:
-        print(json.dumps(readout.as_json()))
-        return
-    rows = [("SYMBOL", "MODE", "CODE", "MESSAGE")]
-    for symbol in readout.requested:
-        if symbol in readout.modes:
-            rows.append((symbol, str(readout.modes[symbol]), "", ""))
-        else:
-            error = readout.failed[symbol]
-            rows.append((symbol, "-", error_code(error) or "", error_message(error)))
-    print(_columns(rows))
-
-
-def _outcome_table(outcome: MarginModeOutcome) -> str:
-    rows = [("SYMBOL", "RESULT", "MODE", "CODE", "MESSAGE")]
-    for symbol in outcome.requested:
-        if symbol in outcome.switched:
-            rows.append((symbol, "switched", str(outcome.switched[symbol]), "", ""))
-        elif symbol in outcome.failed:
-            failure = outcome.failed[symbol]
-            mode = "" if failure.mode is None else str(failure.mode)
-            rows.append((symbol, "failed", mode, failure.code or "", failure.msg))
-        else:
-            rows.append((symbol, "missing", "", "", "not mentioned in the reply"))
-    return _columns(rows)
-
-
 def _report_table(report: ApplyReport) -> str:
-    rows = [("SYMBOL", "MODE", "RESULT", "CODE", "MESSAGE")]
-    for row in report.symbols:
-        if row.current is not None and row.current != row.target:
-            mode = f"{row.current} {_ARROW} {row.target}"
-        elif row.current is not None:
-            mode = str(row.current)
-        else:  # not read before (set --verify), or unreadable: what it has after, if known
-            mode = "-" if row.after is None else str(row.after)
-        rows.append((row.symbol, mode, str(row.result), row.code or "", row.msg))
+    """One table for every command: a row per symbol and setting, in `_COLUMNS`."""
+    rows = [_COLUMNS]
+    rows.extend(
+        (
+            row.symbol,
+            row.SETTING,
+            _value(row),
+            str(row.result),
+            "" if row.reason is None else str(row.reason),
+            row.code or "",
+            row.msg,
+        )
+        for row in report.symbols
+    )
     return _columns(rows)
+
+
+def _value(row: SymbolReport) -> str:
+    """`CROSS → ISOLATED` for a change asked for (`? → ISOLATED` when the mode before was
+    not read), the mode alone when there is nothing to change, `-` when unknown."""
+    if row.target is None or row.current == row.target:
+        return "-" if row.current is None else str(row.current)
+    before = "?" if row.current is None else str(row.current)
+    return f"{before} {_ARROW} {row.target}"
 
 
 def _columns(rows: Sequence[tuple[str, ...]]) -> str:

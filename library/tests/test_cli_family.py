@@ -17,7 +17,7 @@ import kucoin_futures._apply
 from kucoin_futures.cli import _Progress, main
 
 from .conftest import BATCH_PATH, READ_PATH
-from .test_margin_cli import env_for, run
+from .test_margin_cli import env_for, run, table
 
 if TYPE_CHECKING:
     from kucoin_futures_mock import RunningMock
@@ -30,7 +30,21 @@ def sent(running: RunningMock) -> list[tuple[str, str]]:
 # ---- get ----------------------------------------------------------------------------------
 
 
-def test_get_json_prints_both_modes_in_the_batch_reply_shape(
+def read_row(symbol: str, mode: str) -> dict[str, Any]:
+    return {
+        "symbol": symbol,
+        "setting": "marginMode",
+        "current": mode,
+        "target": None,
+        "result": "read",
+        "after": None,
+        "reason": None,
+        "code": None,
+        "msg": "",
+    }
+
+
+def test_get_json_prints_one_row_per_symbol_in_the_report_shape(
     kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kucoin_mock.mock.set_busy("XBTUSDTM")
@@ -38,8 +52,9 @@ def test_get_json_prints_both_modes_in_the_batch_reply_shape(
     code, out, err = run(capsys, ["get", "ETHUSDTM", "XBTUSDTM", "--json"], env_for(kucoin_mock))
     assert (code, err) == (0, "")
     assert json.loads(out) == {
-        "marginMode": {"ETHUSDTM": "ISOLATED", "XBTUSDTM": "CROSS"},
-        "errors": [],
+        "dryRun": False,
+        "error": None,
+        "symbols": [read_row("ETHUSDTM", "ISOLATED"), read_row("XBTUSDTM", "CROSS")],
     }
     assert sent(kucoin_mock) == [("GET", READ_PATH)] * 2
 
@@ -49,18 +64,27 @@ def test_get_gives_an_unknown_symbol_its_own_row_and_exits_1(
 ) -> None:
     code, out, _ = run(capsys, ["get", "ETHUSDTM", "NOPEUSDTM"], env_for(kucoin_mock))
     assert code == 1
-    rows = [line.split(maxsplit=3) for line in out.splitlines()]
-    assert rows[0] == ["SYMBOL", "MODE", "CODE", "MESSAGE"]
-    assert rows[1] == ["ETHUSDTM", "CROSS"]
-    assert rows[2] == ["NOPEUSDTM", "-", "200003", "The symbol parameter is invalid"]
+    rows = [list(row.values()) for row in table(out)]
+    assert rows[0] == ["ETHUSDTM", "marginMode", "CROSS", "read", "", "", ""]
+    assert rows[1] == [
+        "NOPEUSDTM",
+        "marginMode",
+        "-",
+        "unreadable",
+        "unknown_symbol",
+        "200003",
+        "The symbol parameter is invalid",
+    ]
 
     code, out, _ = run(capsys, ["get", "ETHUSDTM", "NOPEUSDTM", "--json"], env_for(kucoin_mock))
     assert code == 1
-    assert json.loads(out) == {
-        "marginMode": {"ETHUSDTM": "CROSS"},
-        "errors": [
-            {"symbol": "NOPEUSDTM", "code": "200003", "msg": "The symbol parameter is invalid"}
-        ],
+    assert json.loads(out)["symbols"][1] == {
+        **read_row("NOPEUSDTM", "-"),
+        "current": None,
+        "result": "unreadable",
+        "reason": "unknown_symbol",
+        "code": "200003",
+        "msg": "The symbol parameter is invalid",
     }
 
 
@@ -69,7 +93,12 @@ def test_get_exits_3_when_the_call_as_a_whole_fails(
 ) -> None:
     env = env_for(kucoin_mock, KUCOIN_API_SECRET="not-the-secret")
     code, out, err = run(capsys, ["get", "ETHUSDTM", "SOLUSDTM"], env)
-    assert (code, out) == (3, "")
+    assert code == 3
+    # Both symbols are still accounted for, with the reason.
+    assert [(r["SYMBOL"], r["RESULT"], r["REASON"]) for r in table(out)] == [
+        ("ETHUSDTM", "unreadable", "authentication"),
+        ("SOLUSDTM", "unreadable", "authentication"),
+    ]
     assert "400004" in err  # the passphrase is signed with the secret, so it fails first
     assert len(sent(kucoin_mock)) == 1  # the first refusal ends the call
 
@@ -85,10 +114,10 @@ def test_dry_run_shows_current_to_target_and_sends_only_reads(
     argv = ["set", "ISOLATED", "ETHUSDTM", "SOLUSDTM", "XBTUSDTM", "--dry-run"]
     code, out, err = run(capsys, argv, env_for(kucoin_mock))
     assert (code, err) == (0, "")
-    rows = {line.split()[0]: " ".join(line.split()[1:]) for line in out.splitlines()[1:]}
-    assert rows["ETHUSDTM"] == "CROSS → ISOLATED would switch"
-    assert rows["SOLUSDTM"] == "ISOLATED unchanged"
-    assert rows["XBTUSDTM"] == "CROSS → ISOLATED would switch"
+    rows = {r["SYMBOL"]: (r["VALUE"], r["RESULT"]) for r in table(out)}
+    assert rows["ETHUSDTM"] == ("CROSS → ISOLATED", "would switch")
+    assert rows["SOLUSDTM"] == ("ISOLATED", "unchanged")
+    assert rows["XBTUSDTM"] == ("CROSS → ISOLATED", "would switch")
     assert sent(kucoin_mock) == [("GET", READ_PATH)] * 3
     assert kucoin_mock.mock.mode_of("ETHUSDTM") == "CROSS"
 
@@ -97,13 +126,16 @@ def test_dry_run_shows_current_to_target_and_sends_only_reads(
     assert report["dryRun"] is True
     assert report["symbols"][0] == {
         "symbol": "ETHUSDTM",
+        "setting": "marginMode",
         "current": "CROSS",
         "target": "ISOLATED",
         "result": "would switch",
         "after": None,
+        "reason": None,
         "code": None,
         "msg": "",
     }
+    assert list(report) == ["dryRun", "error", "symbols"]
 
 
 def test_verify_reads_back_every_switched_symbol(
@@ -113,9 +145,10 @@ def test_verify_reads_back_every_switched_symbol(
     argv = ["set", "ISOLATED", "ETHUSDTM", "XBTUSDTM", "--verify"]
     code, out, _ = run(capsys, argv, env_for(kucoin_mock))
     assert code == 1  # XBTUSDTM is busy
-    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]}
-    assert rows["ETHUSDTM"] == ["ISOLATED", "switched"]
-    assert rows["XBTUSDTM"] == ["CROSS", "failed", "50002", "exist.order.or.position"]
+    rows = {r["SYMBOL"]: [r["VALUE"], r["RESULT"], r["REASON"], r["CODE"]] for r in table(out)}
+    assert rows["ETHUSDTM"] == ["? → ISOLATED", "switched", "", ""]
+    # The same failed-row format as apply's: the mode it kept, the target, the reason.
+    assert rows["XBTUSDTM"] == ["CROSS → ISOLATED", "failed", "busy", "50002"]
     # One batch, then a read of the one symbol it reported switched.
     assert sent(kucoin_mock) == [("POST", BATCH_PATH), ("GET", READ_PATH)]
 
@@ -127,9 +160,9 @@ def test_verify_catches_a_lost_switch_naming_both_modes(
     kucoin_mock.mock.inject("lost_switch")
     code, out, _ = run(capsys, ["set", "ISOLATED", "ETHUSDTM", "--verify"], env_for(kucoin_mock))
     assert code == 1
-    (row,) = out.splitlines()[1:]
-    assert row.split()[:3] == ["ETHUSDTM", "CROSS", "unverified"]
-    assert "reported switched to ISOLATED, but reads back CROSS" in row
+    (row,) = table(out)
+    assert (row["RESULT"], row["REASON"]) == ("unverified", "mismatch")
+    assert "reported switched to ISOLATED, but reads back CROSS" in row["MESSAGE"]
 
     # Without --verify the same lost switch passes for a success: why --verify exists.
     code, out, _ = run(capsys, ["set", "ISOLATED", "ETHUSDTM"], env_for(kucoin_mock))
@@ -152,10 +185,10 @@ def test_verify_names_a_symbol_whose_read_back_fails(
 
     monkeypatch.setattr(mock, "_switch", switch_then_fail)
     code, out, _ = run(capsys, ["set", "ISOLATED", "ETHUSDTM", "--verify"], env_for(kucoin_mock))
-    assert code == 1
-    (row,) = out.splitlines()[1:]
-    assert row.split()[:4] == ["ETHUSDTM", "-", "unverified", "503000"]
-    assert "the read-back failed" in row
+    assert code == 3  # a 5xx after retries is the whole call's failure, not the symbol's
+    (row,) = table(out)
+    assert (row["RESULT"], row["REASON"], row["CODE"]) == ("unverified", "server_error", "503000")
+    assert "the read-back failed" in row["MESSAGE"]
     assert sent(kucoin_mock) == [("POST", BATCH_PATH), *[("GET", READ_PATH)] * 4]
     assert mock.mode_of("ETHUSDTM") == "ISOLATED"
 
@@ -190,7 +223,7 @@ def test_apply_switches_only_what_differs_and_twice_switches_nothing(
 
     code, out, err = run(capsys, ["apply", file], env_for(kucoin_mock))
     assert (code, err) == (0, "")
-    results = {line.split()[0]: line.split()[-1] for line in out.splitlines()[1:]}
+    results = {r["SYMBOL"]: r["RESULT"] for r in table(out)}
     assert results == {
         "ETHUSDTM": "switched",
         "SOLUSDTM": "unchanged",
@@ -216,16 +249,15 @@ def test_apply_reports_busy_symbols_and_exits_1(
     file = write(tmp_path, "modes.toml", 'XBTUSDTM = "ISOLATED"\nETHUSDTM = "ISOLATED"\n')
     code, out, _ = run(capsys, ["apply", file], env_for(kucoin_mock))
     assert code == 1
-    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]}
+    rows = {r["SYMBOL"]: list(r.values())[2:] for r in table(out)}
     assert rows["XBTUSDTM"] == [
-        "CROSS",
-        "→",
-        "ISOLATED",
+        "CROSS → ISOLATED",
         "failed",
+        "busy",
         "50002",
         "exist.order.or.position",
     ]
-    assert rows["ETHUSDTM"] == ["CROSS", "→", "ISOLATED", "switched"]
+    assert rows["ETHUSDTM"] == ["CROSS → ISOLATED", "switched", "", "", ""]
 
 
 def test_apply_dry_run_sends_only_reads(
@@ -234,7 +266,7 @@ def test_apply_dry_run_sends_only_reads(
     file = write(tmp_path, "modes.json", '{"ETHUSDTM": "ISOLATED"}')
     code, out, _ = run(capsys, ["apply", file, "--dry-run"], env_for(kucoin_mock))
     assert code == 0
-    assert out.splitlines()[1].split() == ["ETHUSDTM", "CROSS", "→", "ISOLATED", "would", "switch"]
+    assert [(r["VALUE"], r["RESULT"]) for r in table(out)] == [("CROSS → ISOLATED", "would switch")]
     assert sent(kucoin_mock) == [("GET", READ_PATH)]
 
 

@@ -87,25 +87,36 @@ def test_a_hostile_message_in_the_table_is_shown_visibly_and_bounded(msg: str) -
     run = cli(failure(msg))
     assert run.returncode == 1, run.stderr  # some symbol failed: the CLI itself did not
     assert_harmless(run, longest=MAX_SHOWN_CHARS + 100)
-    assert b"XBTUSDTM  failed" in run.stdout
+    (row,) = run.stdout.splitlines()[1:]
+    assert row.split()[:6] == [
+        b"XBTUSDTM",
+        b"marginMode",
+        b"?",
+        "\u2192".encode(),
+        b"ISOLATED",
+        b"failed",
+    ]
 
 
 @pytest.mark.parametrize("msg", HOSTILE_MESSAGES.values(), ids=HOSTILE_MESSAGES.keys())
 def test_json_output_keeps_the_value_and_escapes_what_a_terminal_would_act_on(msg: str) -> None:
     # As raw UTF-8 in the reply where JSON allows it (C1, bidi), escaped where it must be.
     body = json.dumps(json.loads(failure(msg)), ensure_ascii=False).encode("utf-8", "surrogatepass")
-    run = cli(body, "--json")
-    assert run.returncode in (1, 3), run.stderr
-    if run.returncode == 1:  # a lone surrogate as raw bytes is not UTF-8: exit 3 instead
-        assert json.loads(run.stdout)["errors"][0]["msg"] == msg
-    assert_harmless(run, longest=len(body) + 100_000)
+    for flag in ("--json", "--raw-reply"):
+        run = cli(body, flag)
+        assert run.returncode in (1, 3), run.stderr
+        if run.returncode == 1:  # a lone surrogate as raw bytes is not UTF-8: exit 3 instead
+            shown = json.loads(run.stdout)
+            row = shown["symbols"][0] if flag == "--json" else shown["errors"][0]
+            assert row["msg"] == msg
+        assert_harmless(run, longest=len(body) + 100_000)
 
 
 def test_json_output_has_no_carriage_return_between_tokens() -> None:
     # JSON allows a raw CR as whitespace: on a terminal it would overwrite the line.
     body = failure("busy").replace(b", ", b",\r")
     assert b"\r" in body
-    run = cli(body, "--json")
+    run = cli(body, "--raw-reply")
     assert run.returncode == 1, run.stderr
     assert_harmless(run, longest=len(body) + 100)
     assert json.loads(run.stdout) == json.loads(body)["data"]
@@ -135,7 +146,12 @@ def test_a_reply_that_is_not_utf8_json_is_an_invalid_reply_in_table_and_json(
 ) -> None:
     run = cli(body, *(["--json"] if as_json else []), KUCOIN_API_KEY_VERSION="3")
     assert run.returncode == 3
-    assert run.stdout == b""
+    # The symbol is still accounted for, with the reason, in the table and in JSON.
+    if as_json:
+        (row,) = json.loads(run.stdout)["symbols"]
+        assert (row["result"], row["reason"]) == ("failed", "invalid_reply")
+    else:
+        assert run.stdout.split(b"\n")[1].split()[5:7] == [b"failed", b"invalid_reply"]
     assert_harmless(run, longest=MAX_ERROR_CHARS + 100)
     # The excerpt is decoded by the byte-order mark: readable, not NUL-riddled.
     assert b'body starts \'{"code":"200000"' in run.stderr
@@ -149,7 +165,7 @@ def test_a_reply_with_two_data_members_prints_the_same_in_table_and_json() -> No
     table, as_json = cli(body), cli(body, "--json")
     assert table.returncode == as_json.returncode == 1
     assert b"failed" in table.stdout and b"busy" in table.stdout
-    assert json.loads(as_json.stdout)["errors"][0]["msg"] == "busy"
+    assert json.loads(as_json.stdout)["symbols"][0]["msg"] == "busy"
 
 
 def test_a_terminal_that_cannot_encode_the_output_gets_escapes_not_a_crash() -> None:
@@ -181,7 +197,7 @@ def test_an_internal_failure_exits_3_with_one_line_and_no_traceback(
     def broken(_outcome: object) -> str:
         raise KeyError("a bug that quotes KC-API-PASSPHRASE: s3cr3t")
 
-    monkeypatch.setattr(cli_module, "_outcome_table", broken)
+    monkeypatch.setattr(cli_module, "_report_table", broken)
     with hostile.serving(hostile.reply(failure("busy"), headers=HEADERS)) as server:
         code = main(["set", "CROSS", "XBTUSDTM"], environ=cli_environment(server))
     out, err = capsys.readouterr()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -33,6 +34,22 @@ def env_for(running: RunningMock, **overrides: str) -> dict[str, str]:
     return env
 
 
+def table(out: str) -> list[dict[str, str]]:
+    """The CLI's table as one dict per row, cells cut at the header's column starts."""
+    header, *lines = out.splitlines()
+    starts = [match.start() for match in re.finditer(r"\S+", header)]
+    names = header.split()
+    assert names == ["SYMBOL", "SETTING", "VALUE", "RESULT", "REASON", "CODE", "MESSAGE"]
+    bounds = [*starts[1:], None]
+    return [
+        {
+            name: line[start:end].strip()
+            for name, start, end in zip(names, starts, bounds, strict=True)
+        }
+        for line in lines
+    ]
+
+
 def run(
     capsys: pytest.CaptureFixture[str], argv: list[str], env: dict[str, str]
 ) -> tuple[int, str, str]:
@@ -46,11 +63,9 @@ def test_all_switched_exits_0_with_one_row_per_symbol(
 ) -> None:
     code, out, err = run(capsys, ["set", "ISOLATED", "XBTUSDTM", "ETHUSDTM"], env_for(kucoin_mock))
     assert (code, err) == (0, "")
-    lines = out.splitlines()
-    assert lines[0].split() == ["SYMBOL", "RESULT", "MODE", "CODE", "MESSAGE"]
-    assert [line.split() for line in lines[1:]] == [
-        ["XBTUSDTM", "switched", "ISOLATED"],
-        ["ETHUSDTM", "switched", "ISOLATED"],
+    assert [(r["SYMBOL"], r["VALUE"], r["RESULT"], r["REASON"]) for r in table(out)] == [
+        ("XBTUSDTM", "? \u2192 ISOLATED", "switched", ""),
+        ("ETHUSDTM", "? \u2192 ISOLATED", "switched", ""),
     ]
     assert kucoin_mock.mock.mode_of("XBTUSDTM") == "ISOLATED"
 
@@ -65,20 +80,39 @@ def test_some_failed_exits_1_and_names_why(
         env_for(kucoin_mock),
     )
     assert (code, err) == (1, "")
-    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
-    assert rows["XBTUSDTM"].split()[:4] == ["XBTUSDTM", "failed", "CROSS", "50002"]
-    assert rows["XBTUSDTM"].endswith("exist.order.or.position")
-    assert rows["ETHUSDTM"].split() == ["ETHUSDTM", "switched", "ISOLATED"]
-    assert rows["NOSUCHUSDTM"].split()[:3] == ["NOSUCHUSDTM", "failed", "200003"]
+    rows = {row["SYMBOL"]: row for row in table(out)}
+    assert rows["XBTUSDTM"] == {
+        "SYMBOL": "XBTUSDTM",
+        "SETTING": "marginMode",
+        "VALUE": "CROSS \u2192 ISOLATED",  # the mode the refused symbol kept
+        "RESULT": "failed",
+        "REASON": "busy",
+        "CODE": "50002",
+        "MESSAGE": "exist.order.or.position",
+    }
+    assert (rows["ETHUSDTM"]["RESULT"], rows["ETHUSDTM"]["REASON"]) == ("switched", "")
+    assert (rows["NOSUCHUSDTM"]["RESULT"], rows["NOSUCHUSDTM"]["REASON"]) == (
+        "failed",
+        "unknown_symbol",
+    )
+    assert rows["NOSUCHUSDTM"]["CODE"] == "200003"
 
 
-def test_json_prints_the_reply_data_as_received(
+def test_raw_reply_prints_the_reply_data_as_received(
     kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kucoin_mock.mock.set_busy("XBTUSDTM")
     code, out, err = run(
         capsys,
-        ["set", "ISOLATED", "ETHUSDTM", "XBTUSDTM", "--json", "--base-url", kucoin_mock.base_url],
+        [
+            "set",
+            "ISOLATED",
+            "ETHUSDTM",
+            "XBTUSDTM",
+            "--raw-reply",
+            "--base-url",
+            kucoin_mock.base_url,
+        ],
         env_for(kucoin_mock, KUCOIN_FUTURES_BASE_URL="http://127.0.0.1:9"),
     )
     assert (code, err) == (1, "")
@@ -150,7 +184,10 @@ def test_missing_credentials_exit_2_naming_the_variable(
 def test_api_error_exits_3(kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]) -> None:
     env = env_for(kucoin_mock, KUCOIN_API_KEY="unknown-key")
     code, out, err = run(capsys, ["set", "CROSS", "XBTUSDTM"], env)
-    assert (code, out) == (3, "")
+    assert code == 3
+    assert [(r["RESULT"], r["REASON"], r["CODE"]) for r in table(out)] == [
+        ("failed", "authentication", "400003")
+    ]
     assert err == "kucoin-margin: error: KuCoin error 400003: KC-API-KEY not exists (HTTP 401)\n"
 
 
@@ -160,7 +197,8 @@ def test_a_wrong_secret_gets_a_hint_with_the_passphrase_error(
     # KuCoin checks the passphrase first, and it travels signed with the secret.
     env = env_for(kucoin_mock, KUCOIN_API_SECRET="not-the-secret")
     code, out, err = run(capsys, ["set", "CROSS", "XBTUSDTM"], env)
-    assert (code, out) == (3, "")
+    assert code == 3
+    assert "not-the-secret" not in out
     assert err.startswith("kucoin-margin: error: KuCoin error 400004: ")
     assert err.endswith("(a wrong KUCOIN_API_SECRET shows up as a wrong passphrase too)\n")
     assert "not-the-secret" not in err
@@ -182,7 +220,8 @@ def test_business_error_exits_3(
 ) -> None:
     kucoin_mock.mock.inject("business_error", count=1)
     code, out, err = run(capsys, ["set", "CROSS", "XBTUSDTM"], env_for(kucoin_mock))
-    assert (code, out) == (3, "")
+    assert code == 3
+    assert [(r["RESULT"], r["REASON"]) for r in table(out)] == [("failed", "request_refused")]
     assert "KuCoin error 300000" in err
 
 
@@ -194,7 +233,8 @@ def test_network_error_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
         ["set", "CROSS", "XBTUSDTM", "--base-url", "http://127.0.0.1:9", "--timeout", "1"],
         env,
     )
-    assert (code, out) == (3, "")
+    assert code == 3
+    assert [(r["RESULT"], r["REASON"]) for r in table(out)] == [("failed", "transport")]
     assert err.startswith("kucoin-margin: error: ConnectError on POST ")
     assert err.count("\n") == 1
 

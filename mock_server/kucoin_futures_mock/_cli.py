@@ -7,12 +7,14 @@ is left out: `--help` shows it); a server that cannot listen exits 1.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import signal
 import socket
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import NoReturn
 
@@ -149,11 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="port 0-65535, 0 picks a free one (default: %(default)s)",
     )
     account = parser.add_argument_group(
-        "account", "give all three to replace the demo account (see below)"
+        "account",
+        "replace the demo account (see below): give key, secret and passphrase together, as "
+        f"arguments, else in --account-file, else in {', '.join(ACCOUNT_VARIABLES)} (files "
+        "and variables stay out of the process list)",
     )
     account.add_argument("--api-key", metavar="K")
     account.add_argument("--api-secret", metavar="S")
     account.add_argument("--api-passphrase", metavar="P")
+    account.add_argument(
+        "--account-file",
+        metavar="FILE",
+        help='JSON {"key": ..., "secret": ..., "passphrase": ..., "keyVersion": 3} '
+        "(keyVersion optional)",
+    )
     account.add_argument(
         "--key-version", type=int, default=3, choices=(2, 3), help="(default: %(default)s)"
     )
@@ -221,8 +232,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _credentials(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Credentials:
+ACCOUNT_VARIABLES = (
+    "KUCOIN_MOCK_API_KEY",
+    "KUCOIN_MOCK_API_SECRET",
+    "KUCOIN_MOCK_API_PASSPHRASE",
+)
+_MAX_ACCOUNT_FILE_BYTES = 64 * 1024
+
+
+def _account_file(path: str, parser: argparse.ArgumentParser) -> tuple[str, str, str, int | None]:
+    """Key, secret, passphrase and key version from a JSON file (errors never quote it)."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(_MAX_ACCOUNT_FILE_BYTES + 1)
+        if len(raw) > _MAX_ACCOUNT_FILE_BYTES:
+            parser.error(
+                f"--account-file {_shown(path)}: larger than {_MAX_ACCOUNT_FILE_BYTES} bytes"
+            )
+        data = json.loads(raw)
+    except OSError as exc:
+        parser.error(f"--account-file {_shown(path)}: cannot read: {exc.strerror or exc}")
+    except (ValueError, RecursionError):
+        parser.error(f"--account-file {_shown(path)}: not a JSON object")
+    fields = ("key", "secret", "passphrase")
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields):
+        parser.error(f"--account-file {_shown(path)}: needs string members key, secret, passphrase")
+    version = data.get("keyVersion")
+    if version is not None and (isinstance(version, bool) or version not in (2, 3)):
+        parser.error(f"--account-file {_shown(path)}: keyVersion must be 2 or 3")
+    return data["key"], data["secret"], data["passphrase"], version
+
+
+def _given_account(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, environ: Mapping[str, str]
+) -> tuple[tuple[str | None, str | None, str | None], int]:
+    """The account's (key, secret, passphrase) from the first source that gives any:
+    arguments, then --account-file, then the KUCOIN_MOCK_API_* variables."""
     given = (args.api_key, args.api_secret, args.api_passphrase)
+    if any(given):
+        if args.account_file is not None:
+            parser.error("--account-file does not go with --api-key/--api-secret/--api-passphrase")
+        return given, args.key_version
+    if args.account_file is not None:
+        key, secret, passphrase, version = _account_file(args.account_file, parser)
+        return (key, secret, passphrase), args.key_version if version is None else version
+    from_env = tuple(environ.get(name) or None for name in ACCOUNT_VARIABLES)
+    if any(from_env) and not all(from_env):
+        parser.error(f"{', '.join(ACCOUNT_VARIABLES)} go together")
+    return (from_env[0], from_env[1], from_env[2]), args.key_version
+
+
+def _credentials(
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    environ: Mapping[str, str] | None = None,
+) -> Credentials:
+    given, key_version = _given_account(args, parser, os.environ if environ is None else environ)
     if not any(given):
         if args.key_version == DEMO_CREDENTIALS.key_version:
             return DEMO_CREDENTIALS
@@ -232,19 +297,25 @@ def _credentials(args: argparse.Namespace, parser: argparse.ArgumentParser) -> C
             DEMO_CREDENTIALS.passphrase,
             key_version=args.key_version,
         )
-    if not all(given):
+    key, secret, passphrase = given
+    if key is None or secret is None or passphrase is None:
         parser.error("--api-key, --api-secret and --api-passphrase go together")
     try:
-        return Credentials(args.api_key, args.api_secret, args.api_passphrase, args.key_version)
+        return Credentials(key, secret, passphrase, key_version)
     except ConfigurationError as exc:
         parser.error(str(exc))
 
 
-def build_mock(args: argparse.Namespace, parser: argparse.ArgumentParser) -> MockKucoin:
-    """The `MockKucoin` the command line describes (errors go through `parser.error`)."""
+def build_mock(
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    environ: Mapping[str, str] | None = None,
+) -> MockKucoin:
+    """The `MockKucoin` the command line (and `environ`, default `os.environ`) describes;
+    errors go through `parser.error`."""
     try:
         mock = MockKucoin(
-            [Account(_credentials(args, parser))],
+            [Account(_credentials(args, parser, environ))],
             default_mode=args.default_mode,
             quota=args.quota,
             window_s=args.window,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -19,17 +20,31 @@ def test_the_demo_reads_previews_switches_and_applies_idempotently() -> None:
     steps = result.stdout.split("\n$ kucoin-margin ")[1:]
     assert len(steps) == 5
     read = json.loads(steps[0].splitlines()[1])
-    assert read == {
-        "marginMode": {"ETHUSDTM": "CROSS", "SOLUSDTM": "CROSS", "XBTUSDTM": "CROSS"},
-        "errors": [],
+    assert [(row["symbol"], row["current"]) for row in read["symbols"]] == [
+        ("ETHUSDTM", "CROSS"),
+        ("SOLUSDTM", "CROSS"),
+        ("XBTUSDTM", "CROSS"),
+    ]
+    # SYMBOL  SETTING  VALUE  RESULT  REASON  CODE  MESSAGE, cells split at two spaces.
+    preview = [re.split(r"  +", line) for line in steps[1].splitlines()[2:5]]
+    assert preview[0] == ["ETHUSDTM", "marginMode", "CROSS → ISOLATED", "would switch"]
+    switched = {
+        cells[0]: cells[1:]
+        for cells in (re.split(r"  +", line) for line in steps[2].splitlines()[2:5])
     }
-    preview = [line.split() for line in steps[1].splitlines()[2:5]]
-    assert preview[0] == ["ETHUSDTM", "CROSS", "→", "ISOLATED", "would", "switch"]
-    switched = {line.split()[0]: line.split()[1:] for line in steps[2].splitlines()[2:5]}
-    assert switched["ETHUSDTM"] == ["ISOLATED", "switched"]
-    assert switched["XBTUSDTM"] == ["CROSS", "failed", "50002", "exist.order.or.position"]
+    assert switched["ETHUSDTM"] == ["marginMode", "? → ISOLATED", "switched"]
+    assert switched["XBTUSDTM"] == [
+        "marginMode",
+        "CROSS → ISOLATED",
+        "failed",
+        "busy",
+        "50002",
+        "exist.order.or.position",
+    ]
     assert "(exit code 1)" in steps[2]
     first_apply, second_apply = steps[3], steps[4]
     assert "switched" in first_apply
-    assert [line.split()[-1] for line in second_apply.splitlines()[2:5]] == ["unchanged"] * 3
+    assert [re.split(r"  +", line)[3] for line in second_apply.splitlines()[2:5]] == [
+        "unchanged"
+    ] * 3
     assert "kucoin-mock-demo-secret" not in result.stdout + result.stderr

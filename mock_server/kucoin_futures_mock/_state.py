@@ -203,9 +203,8 @@ def leverage_text(value: object) -> str | None:
         return str(value)
     if not isinstance(value, str) or not _LEVERAGE_TEXT.fullmatch(value):
         return None
-    number = decimal.Decimal(value)
-    whole = number.to_integral_value()
-    return str(whole) if number == whole else str(number.normalize())
+    # Fixed-point without trailing zeros: normalize() alone writes 10 as "1E+1".
+    return format(decimal.Decimal(value).normalize(), "f")
 
 
 def _catalogue_maxima(symbols: tuple[str, ...]) -> dict[str, int]:

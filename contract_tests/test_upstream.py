@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCH = "/api/v2/position/batchChangeMarginMode"
 SWITCH = "/api/v2/position/changeMarginMode"
 READ = "/api/v2/position/getMarginMode"
+LEVERAGE_READ = "/api/v2/getCrossUserLeverage"
+LEVERAGE_CHANGE = "/api/v2/changeCrossUserLeverage"
 
 Doc = dict[str, Any]
 
@@ -89,9 +91,16 @@ def test_a_faithful_positions_file_passes_with_its_deliberate_differences(tmp_pa
     ), batch
     assert all(
         line.startswith("  deliberate ")
-        for op in (BATCH, SWITCH)
+        for op in (BATCH, SWITCH, LEVERAGE_CHANGE)
         for line in section(report, f"POST {op}")
     )
+    leverage = section(report, f"POST {LEVERAGE_CHANGE}")
+    assert any(
+        "body.leverage constraints: ours {pattern: ^[0-9]{1,4}(\\.[0-9]{1,2})?$}, upstream {}"
+        in line
+        for line in leverage
+    ), leverage
+    assert all(line.startswith("  deliberate ") for line in section(report, f"GET {LEVERAGE_READ}"))
     # An operation only KuCoin has is information, never a failure.
     assert "Only KuCoin has (information, never a failure):" in report
     assert "  GET /api/v1/position (getPositionDetails, Futures/Positions)" in report
@@ -218,6 +227,19 @@ def add_required_reply_field(document: Doc) -> None:
     data["required"].append("leverage")
 
 
+def leverage_change_replies_an_object(document: Doc) -> None:
+    # KuCoin's published file until 2025-03-11: `data` was {symbol, leverage}, not a boolean.
+    _data(document, LEVERAGE_CHANGE)["data"] = {
+        "type": "object",
+        "properties": {"symbol": {"type": "string"}, "leverage": {"type": "string"}},
+        "required": ["symbol", "leverage"],
+    }
+
+
+def leverage_as_number(document: Doc) -> None:
+    _body(document, LEVERAGE_CHANGE)["properties"]["leverage"] = {"type": "number"}
+
+
 def empty_request_enum(document: Doc) -> None:
     _body(document, SWITCH)["properties"]["marginMode"]["enum"] = []
 
@@ -321,6 +343,17 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
         "  breaking             body.marginMode enum: ours [CROSS, ISOLATED], upstream []"
         " — upstream no longer accepts CROSS, ISOLATED, which we send",
     ),
+    "leverage change replies an object, as before 2025-03-11": (
+        leverage_change_replies_an_object,
+        f"POST {LEVERAGE_CHANGE}",
+        "  breaking             data type: ours boolean, upstream object — the type changed",
+    ),
+    "leverage sent as a number": (
+        leverage_as_number,
+        f"POST {LEVERAGE_CHANGE}",
+        "  breaking             body.leverage type: ours string, upstream number — the type"
+        " changed",
+    ),
     "reply field no longer required": (
         make_reply_field_optional,
         f"GET {READ}",
@@ -413,12 +446,18 @@ def test_renamed_area_extensions_still_notice_a_removed_operation(tmp_path: Path
     remove_operation(document)
     status, report = check(tmp_path, document)
     assert status == 1, report
-    assert failing_lines(report) == [
+    unread = (
         "  needs a spec update  area: ours Futures/Positions, upstream none — no"
-        " x-sdk-sub-service to read (an extension renamed?)",
-    ] * 2 + [
+        " x-sdk-sub-service to read (an extension renamed?)"
+    )
+    # In the spec's order: the two switches, the removed read, the two leverage operations.
+    assert failing_lines(report) == [
+        unread,
+        unread,
         "  breaking             operation: ours getMarginMode, upstream none — KuCoin's"
         f" Futures/Positions area was read and no longer has GET {READ}",
+        unread,
+        unread,
     ]
 
 
@@ -653,6 +692,8 @@ def test_every_operation_of_ours_names_its_upstream_area() -> None:
         "batchChangeMarginMode": "Futures/Positions",
         "changeMarginMode": "Futures/Positions",
         "getMarginMode": "Futures/Positions",
+        "getCrossUserLeverage": "Futures/Positions",
+        "changeCrossUserLeverage": "Futures/Positions",
         "getServerTime": "Futures/Market",
     }
 

@@ -1,4 +1,4 @@
-"""A client library for accessing KuCoin Futures - Margin Mode"""
+"""A client library for accessing KuCoin Futures - Position Settings"""
 
 from .client import AuthenticatedClient, Client
 

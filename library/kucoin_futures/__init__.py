@@ -42,6 +42,14 @@ if TYPE_CHECKING:
         ServerError,
         TransportError,
     )
+    from ._leverage import (
+        aget_cross_leverage,
+        aset_cross_leverage,
+        cross_leverage_request,
+        get_cross_leverage,
+        leverage_value,
+        set_cross_leverage,
+    )
     from ._margin import BATCH_MAX_SYMBOLS, aset_margin_mode, margin_mode_request, set_margin_mode
     from ._outcome import MarginModeOutcome, SymbolFailure, margin_mode_outcome
     from ._reads import (
@@ -87,6 +95,17 @@ _HOME: dict[str, str] = {
     ),
     **dict.fromkeys(("MarginModeOutcome", "SymbolFailure", "margin_mode_outcome"), "._outcome"),
     "RetryPolicy": "._retry",
+    **dict.fromkeys(
+        (
+            "aget_cross_leverage",
+            "aset_cross_leverage",
+            "cross_leverage_request",
+            "get_cross_leverage",
+            "leverage_value",
+            "set_cross_leverage",
+        ),
+        "._leverage",
+    ),
     **dict.fromkeys(("ApplyReport", "Result", "SymbolReport", "apply_margin_modes"), "._apply"),
     **dict.fromkeys(
         (
@@ -133,17 +152,23 @@ __all__ = [
     "TransportError",
     "__version__",
     "acalibrate_clock",
+    "aget_cross_leverage",
     "aget_margin_mode",
     "aget_margin_modes",
     "apply_margin_modes",
+    "aset_cross_leverage",
     "aset_margin_mode",
     "calibrate_clock",
+    "cross_leverage_request",
     "failure_reason",
     "futures_client",
+    "get_cross_leverage",
     "get_margin_mode",
     "get_margin_modes",
+    "leverage_value",
     "margin_mode_outcome",
     "margin_mode_request",
+    "set_cross_leverage",
     "set_margin_mode",
 ]
 

@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 from kucoin_futures_auth import REDACTED, SECRET_HEADERS
 
 from ._body import BodyTimeout, ClientDisconnected, read_body
-from ._state import MARGIN_MODES, MockKucoin, RecordedRequest
+from ._state import MARGIN_MODES, MIN_LEVERAGE, MockKucoin, RecordedRequest, leverage_text
 
 PREFIX: Final = "/_mock"
 DOCUMENT_FILE: Final = "admin-openapi.yaml"
@@ -204,21 +204,34 @@ class AdminApi:
         if symbol not in mock.symbols:
             raise AdminInputError(f"symbol {_shown(symbol)} is not in the mock's catalogue")
         fields = await self._body(receive)
-        unknown = sorted(set(fields) - {"mode", "busy"})
+        unknown = sorted(set(fields) - {"mode", "busy", "leverage"})
         if unknown:
-            raise AdminInputError(f"body: unknown field {_shown(unknown[0])} (allowed: busy, mode)")
-        mode, busy = fields.get("mode"), fields.get("busy")
+            raise AdminInputError(
+                f"body: unknown field {_shown(unknown[0])} (allowed: busy, leverage, mode)"
+            )
+        mode, busy, leverage = fields.get("mode"), fields.get("busy"), fields.get("leverage")
         if mode is not None and mode not in MARGIN_MODES:
             raise AdminInputError(
                 f"mode: must be one of {', '.join(MARGIN_MODES)}, not {_shown(mode)}"
             )
         if busy is not None and not isinstance(busy, bool):
             raise AdminInputError(f"busy: must be true or false, not {_shown(busy)}")
-        # Both checked before either applies: a refused request changes nothing.
+        if leverage is not None:
+            text = leverage_text(leverage)
+            maximum = mock.max_leverage(symbol)
+            if text is None or not MIN_LEVERAGE <= float(text) <= maximum:
+                raise AdminInputError(
+                    f"leverage: must be a number from {MIN_LEVERAGE} to {maximum} for {symbol}"
+                    f" (a whole number, or a string with at most two decimals), not"
+                    f" {_shown(leverage)}"
+                )
+        # All checked before any applies: a refused request changes nothing.
         if mode is not None:
             mock.set_mode(symbol, mode, key=key)
         if busy is not None:
             mock.set_busy(symbol, busy=busy, key=key)
+        if leverage is not None:
+            mock.set_leverage(symbol, leverage, key=key)
         account = key if key is not None else mock.default_account.key
         return _json(
             200,
@@ -227,6 +240,7 @@ class AdminApi:
                 "symbol": symbol,
                 "mode": mock.mode_of(symbol, key=key),
                 "busy": mock.is_busy(symbol, key=key),
+                "leverage": mock.leverage_of(symbol, key=key),
             },
         )
 

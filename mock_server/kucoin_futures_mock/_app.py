@@ -1,8 +1,10 @@
-"""The ASGI app: KuCoin's gateway checks, the four operations, faults on the way out.
+"""The ASGI app: KuCoin's gateway checks, the six operations, faults on the way out.
 
-The three signed operations (the read `GET getMarginMode`, the switch `POST
-changeMarginMode`, the batch switch `POST batchChangeMarginMode`) share every step but the
-last two. A signed request meets these steps, in this order (the first that answers wins):
+The five signed operations (the margin-mode read `GET getMarginMode`, switch `POST
+changeMarginMode` and batch switch `POST batchChangeMarginMode`; the cross-margin leverage
+read `GET getCrossUserLeverage` and change `POST changeCrossUserLeverage`) share every step
+but the last two. A signed request meets these steps, in this order (the first that
+answers wins):
 
 1. routing: unknown path -> 404 `404000`; method not in the spec -> 405 `405000` + `Allow`;
 2. faults: latency sleeps; `html_502` / `burst_429` answer as the CDN / gateway would;
@@ -19,8 +21,9 @@ last two. A signed request meets these steps, in this order (the first that answ
 8. validation against openapi.yaml, of the JSON body (switches; Content-Type
    `application/json` required) or of the query (read) -> 400 `400100` naming the problem;
 9. the operation on the account's state -> 200: `200000`, or a business error with HTTP
-   200 (`200003` unknown symbol for the read and the single switch, `50002` busy symbol for
-   the single switch; the batch reports both per symbol in `data.errors`); a switch
+   200 (`200003` unknown symbol for the reads, the single switch and the leverage change,
+   `50002` busy symbol for the single switch, `100001` a leverage outside the symbol's
+   range; the batch reports per symbol in `data.errors`); a switch or leverage change
    consults `lost_switch` here, and a lost one replies the same but changes nothing;
 10. faults `reset` / `truncated` damage whichever reply was produced.
 
@@ -55,6 +58,8 @@ from ._faults import BACKEND_OUTCOMES, DELIVERY_OUTCOMES, Fault, FaultDraw
 from ._ratelimit import Charge
 from ._spec import (
     BATCH_PATH,
+    LEVERAGE_CHANGE_PATH,
+    LEVERAGE_READ_PATH,
     READ_PATH,
     SWITCH_PATH,
     TIMESTAMP_PATH,
@@ -231,6 +236,8 @@ class _Service:
         batch_bodies: BodyChecker,
         switch_bodies: BodyChecker,
         read_queries: QueryChecker,
+        leverage_bodies: BodyChecker,
+        leverage_queries: QueryChecker,
         request_timeout_s: float,
     ) -> None:
         self._mock = mock
@@ -239,6 +246,8 @@ class _Service:
         self._batch_bodies = batch_bodies
         self._switch_bodies = switch_bodies
         self._read_queries = read_queries
+        self._leverage_bodies = leverage_bodies
+        self._leverage_queries = leverage_queries
 
     # ---- replies --------------------------------------------------------------------
 
@@ -291,6 +300,12 @@ class _Service:
 
     async def get_margin_mode(self, scope: Scope, receive: Receive) -> _Outcome:
         return await self._signed_endpoint(scope, receive, "GET", self._read)
+
+    async def get_cross_user_leverage(self, scope: Scope, receive: Receive) -> _Outcome:
+        return await self._signed_endpoint(scope, receive, "GET", self._read_leverage)
+
+    async def change_cross_user_leverage(self, scope: Scope, receive: Receive) -> _Outcome:
+        return await self._signed_endpoint(scope, receive, "POST", self._change_leverage)
 
     async def _signed_endpoint(
         self, scope: Scope, receive: Receive, method: str, operation: _Operation
@@ -419,6 +434,42 @@ class _Service:
             reply = _symbol_reply(SUCCESS_CODE, symbol, mode)
         return _Reply(200, reply, limits)
 
+    def _read_leverage(
+        self,
+        key: str,
+        scope: Scope,
+        headers: _HeaderView,
+        body: bytes,
+        limits: list[tuple[bytes, bytes]],
+    ) -> _Reply:
+        query, violation = self._leverage_queries.check(scope.get("query_string", b""))
+        if violation is not None:
+            return _Reply(400, _error("400100", violation), limits)
+        symbol = query["symbol"]
+        leverage = self._mock._read_leverage(key, symbol)
+        if leverage is None:
+            return _Reply(200, _error(UNKNOWN_SYMBOL_CODE, UNKNOWN_SYMBOL_MSG), limits)
+        document = {"code": SUCCESS_CODE, "data": {"symbol": symbol, "leverage": leverage}}
+        return _Reply(200, _encode(document).encode("ascii"), limits)
+
+    def _change_leverage(
+        self,
+        key: str,
+        scope: Scope,
+        headers: _HeaderView,
+        body: bytes,
+        limits: list[tuple[bytes, bytes]],
+    ) -> _Reply:
+        document, violation = self._json_body(self._leverage_bodies, headers, body)
+        if violation is not None:
+            return _Reply(400, _error("400100", violation), limits)
+        mock = self._mock
+        code, msg = mock._change_leverage(
+            key, document["symbol"], document["leverage"], lost=mock._lost_switch()
+        )
+        reply = b'{"code":"200000","data":true}' if code == SUCCESS_CODE else _error(code, msg)
+        return _Reply(200, reply, limits)
+
 
 def _symbol_reply(code: str, symbol: str, result: str) -> bytes:
     """`200000` with the read's `data` (symbol, mode), or the business error `code` (msg)."""
@@ -455,6 +506,8 @@ def create_app(
         batch_bodies=BodyChecker(operation_body_validator(spec, BATCH_PATH, "post")),
         switch_bodies=BodyChecker(operation_body_validator(spec, SWITCH_PATH, "post")),
         read_queries=QueryChecker(operation_query_validators(spec, READ_PATH, "get")),
+        leverage_bodies=BodyChecker(operation_body_validator(spec, LEVERAGE_CHANGE_PATH, "post")),
+        leverage_queries=QueryChecker(operation_query_validators(spec, LEVERAGE_READ_PATH, "get")),
         request_timeout_s=request_timeout_s,
     )
     install_reset_log_filter()
@@ -466,6 +519,8 @@ def create_app(
             Route(BATCH_PATH, _Endpoint(mock, service.batch_change_margin_mode)),
             Route(SWITCH_PATH, _Endpoint(mock, service.change_margin_mode)),
             Route(READ_PATH, _Endpoint(mock, service.get_margin_mode)),
+            Route(LEVERAGE_READ_PATH, _Endpoint(mock, service.get_cross_user_leverage)),
+            Route(LEVERAGE_CHANGE_PATH, _Endpoint(mock, service.change_cross_user_leverage)),
             Route(TIMESTAMP_PATH, _Endpoint(mock, service.server_time)),
             *admin_routes,
             Route("/{path:path}", _Endpoint(mock, service.unknown_path)),

@@ -18,9 +18,10 @@ those use up its count. The timestamp endpoint reports the skewed clock while th
 armed, without using it up, so a client that calibrates after a 400002 calibrates to the
 clock its retry is judged by, whatever the count.
 
-`lost_switch` is neither: it is consulted only by a switch (single or batch) that has passed
-every check and is about to change state, so a read, a refused switch or a replaced reply
-never uses up its count. It combines with the modifiers and with `reset` / `truncated`.
+`lost_switch` is neither: it is consulted only by a margin-mode switch (single or batch) or
+a cross-margin leverage change that has passed every check and is about to change state, so
+a read, a refused switch or a replaced reply never uses up its count. It combines with the
+modifiers and with `reset` / `truncated`.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ SPEC_RESOURCE: Final = "openapi.yaml"
 BATCH_PATH: Final = "/api/v2/position/batchChangeMarginMode"
 SWITCH_PATH: Final = "/api/v2/position/changeMarginMode"
 READ_PATH: Final = "/api/v2/position/getMarginMode"
+LEVERAGE_READ_PATH: Final = "/api/v2/getCrossUserLeverage"
+LEVERAGE_CHANGE_PATH: Final = "/api/v2/changeCrossUserLeverage"
 TIMESTAMP_PATH: Final = "/api/v1/timestamp"
 
 # The URI the spec is registered under, so the operation's relative `$ref`s resolve in it.

@@ -1,4 +1,5 @@
-"""The mock's accounts, margin modes, rate-limit pools, faults and counters.
+"""The mock's accounts, position settings (margin mode, cross-margin leverage), rate-limit
+pools, faults and counters.
 
 One `MockKucoin` backs one server. Test code changes it from its own thread while the
 server's event loop reads it, so every access goes through one lock, held only for
@@ -8,7 +9,9 @@ in-memory work (never across an `await`).
 from __future__ import annotations
 
 import collections
+import decimal
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -54,6 +57,26 @@ UNKNOWN_SYMBOL_MSG: Final = "The symbol parameter is invalid"
 SUCCESS_CODE: Final = "200000"
 RECENT_REQUESTS_KEPT: Final = 100
 """How many answered requests `recent_requests` keeps unless told otherwise."""
+
+DEFAULT_LEVERAGE: Final = "5"
+"""The cross-margin leverage every symbol starts with (a choice: KuCoin documents none)."""
+MAX_LEVERAGE: Final = {
+    "XBTUSDTM": 125,
+    "ETHUSDTM": 100,
+    "SOLUSDTM": 75,
+    "XRPUSDTM": 75,
+    "DOGEUSDTM": 75,
+}
+"""The highest cross-margin leverage of the catalogue's contracts that go beyond
+`DEFAULT_MAX_LEVERAGE` (a choice in the range of KuCoin's real maxima, 20 to 125)."""
+DEFAULT_MAX_LEVERAGE: Final = 50
+"""The highest leverage of the other symbols of `SYMBOLS`; a symbol outside it (in a
+catalogue of the caller's own) gets `CUSTOM_MAX_LEVERAGE`."""
+CUSTOM_MAX_LEVERAGE: Final = 20
+MIN_LEVERAGE: Final = 1
+LEVERAGE_RANGE_CODE: Final = "100001"
+# openapi.yaml's `Leverage` pattern: a decimal string, four whole digits and two decimals.
+_LEVERAGE_TEXT: Final = re.compile(r"[0-9]{1,4}(\.[0-9]{1,2})?")
 
 
 def _permission_set(permissions: Iterable[str]) -> frozenset[str]:
@@ -126,10 +149,16 @@ class RecordedRequest:
 @attrs.define
 class _AccountState:
     modes: dict[str, str]
+    leverages: dict[str, str]
     busy: set[str] = attrs.field(factory=set)
 
+    @classmethod
+    def fresh(cls, symbols: Iterable[str], mode: str) -> _AccountState:
+        symbols = tuple(symbols)
+        return cls(dict.fromkeys(symbols, mode), dict.fromkeys(symbols, DEFAULT_LEVERAGE))
+
     def copy(self) -> _AccountState:
-        return _AccountState(dict(self.modes), set(self.busy))
+        return _AccountState(dict(self.modes), dict(self.leverages), set(self.busy))
 
 
 @attrs.frozen
@@ -167,12 +196,35 @@ def _check_mode(mode: str) -> str:
     return mode
 
 
+def leverage_text(value: object) -> str | None:
+    """A leverage (int, or a decimal string as KuCoin sends it) in KuCoin's canonical form:
+    `5`, `"5.00"` -> "5"; `"2.50"` -> "2.5". None when it is not such a number."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9999:
+        return str(value)
+    if not isinstance(value, str) or not _LEVERAGE_TEXT.fullmatch(value):
+        return None
+    # Fixed-point without trailing zeros: normalize() alone writes 10 as "1E+1".
+    return format(decimal.Decimal(value).normalize(), "f")
+
+
+def _catalogue_maxima(symbols: tuple[str, ...]) -> dict[str, int]:
+    return {
+        symbol: MAX_LEVERAGE.get(
+            symbol, DEFAULT_MAX_LEVERAGE if symbol in SYMBOLS else CUSTOM_MAX_LEVERAGE
+        )
+        for symbol in symbols
+    }
+
+
 class MockKucoin:
     """State and control handle of one mock server. Thread-safe.
 
     `accounts` defaults to one demo account (`DEMO_CREDENTIALS`); the first account is the
     default one for the `key=None` arguments below. Every account starts with every
-    catalogue symbol in `default_mode`, nothing busy.
+    catalogue symbol in `default_mode` at cross-margin leverage `DEFAULT_LEVERAGE` ("5"),
+    nothing busy. A symbol's leverage may be set from `MIN_LEVERAGE` (1) to its maximum
+    (`max_leverage(symbol)`: `MAX_LEVERAGE`, else 50 for the other symbols of `SYMBOLS`,
+    20 for a symbol outside it), in either margin mode, busy or not.
 
     Rate limits: authenticated requests are charged `weight` to their account's "Futures"
     pool; requests the gateway cannot attribute to an account (the public timestamp
@@ -210,6 +262,7 @@ class MockKucoin:
         if not all(isinstance(s, str) and s.strip() for s in self._symbols):
             raise ValueError("symbols must be non-blank strings")
         self._default_mode = _check_mode(default_mode)
+        self._max_leverage = _catalogue_maxima(self._symbols)
         self._clock = clock
         self._limiter = RateLimiter(quota, window_s, weight)
         self._rng = random.Random(seed)
@@ -271,9 +324,7 @@ class MockKucoin:
             if account.key in self._accounts:
                 raise ValueError("an account with this API key already exists")
             self._accounts[account.key] = account
-            self._states[account.key] = _AccountState(
-                dict.fromkeys(self._symbols, self._default_mode)
-            )
+            self._states[account.key] = _AccountState.fresh(self._symbols, self._default_mode)
             if not self._default_key:
                 self._default_key = account.key
 
@@ -314,6 +365,36 @@ class MockKucoin:
         """A copy of every symbol's margin mode for one account."""
         with self._lock:
             return dict(self._state(key).modes)
+
+    def max_leverage(self, symbol: str) -> int:
+        """The highest cross-margin leverage `symbol` accepts (the lowest is 1)."""
+        maximum = self._max_leverage.get(symbol)
+        if maximum is None:
+            raise ValueError(f"{symbol!r} is not in the mock's symbol catalogue")
+        return maximum
+
+    def set_leverage(self, symbol: str, leverage: int | str, *, key: str | None = None) -> None:
+        """Set the cross-margin leverage `symbol` has now: a whole number or a decimal
+        string such as "2.5", within 1 and `max_leverage(symbol)`."""
+        text = leverage_text(leverage)
+        maximum = self.max_leverage(symbol)
+        if text is None or not MIN_LEVERAGE <= decimal.Decimal(text) <= maximum:
+            raise ValueError(
+                f"leverage must be a number from {MIN_LEVERAGE} to {maximum} for {symbol}"
+                f" (at most two decimals), not {leverage!r}"
+            )
+        with self._lock:
+            self._state(key, symbol).leverages[symbol] = text
+
+    def leverage_of(self, symbol: str, *, key: str | None = None) -> str:
+        """The cross-margin leverage `symbol` has now, as KuCoin's string (e.g. "5")."""
+        with self._lock:
+            return self._state(key, symbol).leverages[symbol]
+
+    def leverages(self, *, key: str | None = None) -> dict[str, str]:
+        """A copy of every symbol's cross-margin leverage for one account."""
+        with self._lock:
+            return dict(self._state(key).leverages)
 
     # ---- faults ------------------------------------------------------------------------
 
@@ -367,7 +448,7 @@ class MockKucoin:
                 self._states[key] = (
                     state.copy()
                     if state is not None
-                    else _AccountState(dict.fromkeys(self._symbols, self._default_mode))
+                    else _AccountState.fresh(self._symbols, self._default_mode)
                 )
             self._faults[:] = _copies(saved.faults)
             self._rng.seed(self._seed)
@@ -389,6 +470,7 @@ class MockKucoin:
                     "default": key == self._default_key,
                     "permissions": sorted(account.permissions),
                     "modes": dict(self._states[key].modes),
+                    "leverages": dict(self._states[key].leverages),
                     "busy": sorted(self._states[key].busy),
                 }
                 for key, account in self._accounts.items()
@@ -405,6 +487,7 @@ class MockKucoin:
             ]
             return {
                 "symbols": list(self._symbols),
+                "maxLeverage": dict(self._max_leverage),
                 "accounts": accounts,
                 "faults": [_rule_document(rule) for rule in self._faults],
                 "rateLimit": {
@@ -556,6 +639,36 @@ class MockKucoin:
             if not lost:
                 state.modes[symbol] = target
             return SUCCESS_CODE, target
+
+    def _read_leverage(self, key: str, symbol: str) -> str | None:
+        """The cross-margin leverage of `symbol` for one account, None if not a contract."""
+        with self._lock:
+            return self._states[key].leverages.get(symbol)
+
+    def _change_leverage(
+        self, key: str, symbol: str, leverage: str, *, lost: bool = False
+    ) -> tuple[str, str]:
+        """Set one symbol's leverage; ("200000", "") or (error code, message).
+
+        `leverage` is a string of openapi.yaml's `Leverage` pattern (the app has validated
+        it). Unknown symbol -> 200003; outside 1..max -> 100001, nothing changes. Neither the
+        margin mode nor a busy symbol matters. `lost`: success, no change.
+        """
+        text = leverage_text(leverage)
+        assert text is not None, "validated against openapi.yaml's Leverage pattern"
+        with self._lock:
+            state = self._states[key]
+            if symbol not in state.leverages:
+                return UNKNOWN_SYMBOL_CODE, UNKNOWN_SYMBOL_MSG
+            maximum = self._max_leverage[symbol]
+            if not MIN_LEVERAGE <= decimal.Decimal(text) <= maximum:
+                return (
+                    LEVERAGE_RANGE_CODE,
+                    f"leverage: must be from {MIN_LEVERAGE} to {maximum} for {symbol}",
+                )
+            if not lost:
+                state.leverages[symbol] = text
+            return SUCCESS_CODE, ""
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:

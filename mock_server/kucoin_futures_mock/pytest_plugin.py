@@ -22,13 +22,25 @@ Example: a bot's test against the mock, with one busy symbol::
 
 `kucoin_mock` is a `kucoin_futures_mock.RunningMock`: `.base_url`, `.credentials` (the
 demo account) and `.mock` (a `MockKucoin`: `set_busy`, `set_mode`, `mode_of`, `modes`,
-`inject` (e.g. `lost_switch`, to test a bot's read-back verification), `clear_faults`,
-`reset_rate_limits`, `add_account`, counters, and `recent_requests`, each with its arrival
-time on the mock's clock; `recent_limit` sets how many are kept, 100 by default;
+`set_leverage`, `leverage_of`, `leverages`, `max_leverage` (the cross-margin leverage,
+"5" at the start), `inject` (e.g. `lost_switch`, to test a bot's read-back
+verification), `clear_faults`, `reset_rate_limits`, `add_account`, counters, and
+`recent_requests`, each with its arrival time on the mock's clock; `recent_limit` sets
+how many are kept, 100 by default;
 `snapshot()` and `reset()`, what the admin API's `GET /_mock/state` and
 `POST /_mock/reset` call, which the fixture's server also serves). The
-three signed operations (read, switch, batch switch) share the account's modes. Each
-test gets a fresh server on a free port.
+three margin-mode operations (read, switch, batch switch) share the account's modes, the
+two leverage operations (read, change) its leverages. Each test gets a fresh server on a
+free port.
+
+A bot's leverage test::
+
+    from kucoin_futures import futures_client, set_cross_leverage
+
+    def test_bot_sets_its_leverage(kucoin_mock):
+        with futures_client(kucoin_mock.credentials, base_url=kucoin_mock.base_url) as client:
+            set_cross_leverage(client, "XBTUSDTM", 10)
+        assert kucoin_mock.mock.leverage_of("XBTUSDTM") == "10"
 """
 
 from __future__ import annotations

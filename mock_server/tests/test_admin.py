@@ -194,7 +194,7 @@ def test_put_symbol_sets_mode_and_busy_and_the_kucoin_routes_see_it(
     mock, admin = served
     reply = conforms(admin.put("/_mock/symbols/XBTUSDTM", json={"busy": True}))
     assert reply == {"account": mock.default_account.key, "symbol": "XBTUSDTM",
-                     "mode": "CROSS", "busy": True}  # fmt: skip
+                     "mode": "CROSS", "busy": True, "leverage": "5"}  # fmt: skip
     reply = conforms(
         admin.put(
             "/_mock/symbols/ETHUSDTM",
@@ -203,7 +203,7 @@ def test_put_symbol_sets_mode_and_busy_and_the_kucoin_routes_see_it(
         )
     )
     assert reply == {"account": OTHER.key, "symbol": "ETHUSDTM", "mode": "ISOLATED",
-                     "busy": True}  # fmt: skip
+                     "busy": True, "leverage": "5"}  # fmt: skip
     assert mock.is_busy("XBTUSDTM") and not mock.is_busy("XBTUSDTM", key=OTHER.key)
     assert mock.mode_of("ETHUSDTM") == "CROSS"
     with signed(admin) as kucoin:
@@ -229,7 +229,7 @@ def test_put_symbol_sets_mode_and_busy_and_the_kucoin_routes_see_it(
          "busy: must be true or false, not 'yes'"),
         ("/_mock/symbols/ETHUSDTM", b'{"mode": "CROSS", "busy": 1}', "busy: must be true or"),
         ("/_mock/symbols/ETHUSDTM", b'{"mode": "CROSS", "bizzy": true}',
-         "body: unknown field 'bizzy' (allowed: busy, mode)"),
+         "body: unknown field 'bizzy' (allowed: busy, leverage, mode)"),
         ("/_mock/symbols/ETHUSDTM", b'["busy"]', "body: must be a JSON object"),
         ("/_mock/symbols/ETHUSDTM", b"", "body: not JSON"),
         ("/_mock/symbols/ETHUSDTM", b"busy=true", "body: not JSON"),

@@ -32,7 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BatchChangeMarginModeResponse | ErrorResponse | ErrorResponse | None:
+) -> BatchChangeMarginModeResponse | ErrorResponse | None:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> BatchChangeMarginModeResponse | ErrorResponse:
@@ -87,7 +87,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BatchChangeMarginModeResponse | ErrorResponse | ErrorResponse]:
+) -> Response[BatchChangeMarginModeResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +100,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BatchChangeMarginModeRequest,
-) -> Response[BatchChangeMarginModeResponse | ErrorResponse | ErrorResponse]:
+) -> Response[BatchChangeMarginModeResponse | ErrorResponse]:
     """Batch Switch Margin Mode
 
      Switch the margin mode of several contracts at once. The switch is per
@@ -145,7 +145,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: BatchChangeMarginModeRequest,
-) -> BatchChangeMarginModeResponse | ErrorResponse | ErrorResponse | None:
+) -> BatchChangeMarginModeResponse | ErrorResponse | None:
     """Batch Switch Margin Mode
 
      Switch the margin mode of several contracts at once. The switch is per
@@ -185,7 +185,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BatchChangeMarginModeRequest,
-) -> Response[BatchChangeMarginModeResponse | ErrorResponse | ErrorResponse]:
+) -> Response[BatchChangeMarginModeResponse | ErrorResponse]:
     """Batch Switch Margin Mode
 
      Switch the margin mode of several contracts at once. The switch is per
@@ -228,7 +228,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: BatchChangeMarginModeRequest,
-) -> BatchChangeMarginModeResponse | ErrorResponse | ErrorResponse | None:
+) -> BatchChangeMarginModeResponse | ErrorResponse | None:
     """Batch Switch Margin Mode
 
      Switch the margin mode of several contracts at once. The switch is per

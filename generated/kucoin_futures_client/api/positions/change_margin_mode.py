@@ -32,7 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ChangeMarginModeResponse | ErrorResponse | ErrorResponse | None:
+) -> ChangeMarginModeResponse | ErrorResponse | None:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> ChangeMarginModeResponse | ErrorResponse:
@@ -87,7 +87,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ChangeMarginModeResponse | ErrorResponse | ErrorResponse]:
+) -> Response[ChangeMarginModeResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +100,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ChangeMarginModeRequest,
-) -> Response[ChangeMarginModeResponse | ErrorResponse | ErrorResponse]:
+) -> Response[ChangeMarginModeResponse | ErrorResponse]:
     """Switch Margin Mode
 
      Switch the margin mode of one contract. The reply has the read's shape: the
@@ -141,7 +141,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ChangeMarginModeRequest,
-) -> ChangeMarginModeResponse | ErrorResponse | ErrorResponse | None:
+) -> ChangeMarginModeResponse | ErrorResponse | None:
     """Switch Margin Mode
 
      Switch the margin mode of one contract. The reply has the read's shape: the
@@ -177,7 +177,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ChangeMarginModeRequest,
-) -> Response[ChangeMarginModeResponse | ErrorResponse | ErrorResponse]:
+) -> Response[ChangeMarginModeResponse | ErrorResponse]:
     """Switch Margin Mode
 
      Switch the margin mode of one contract. The reply has the read's shape: the
@@ -216,7 +216,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ChangeMarginModeRequest,
-) -> ChangeMarginModeResponse | ErrorResponse | ErrorResponse | None:
+) -> ChangeMarginModeResponse | ErrorResponse | None:
     """Switch Margin Mode
 
      Switch the margin mode of one contract. The reply has the read's shape: the

@@ -32,7 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | ErrorResponse | GetMarginModeResponse | None:
+) -> ErrorResponse | GetMarginModeResponse | None:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> ErrorResponse | GetMarginModeResponse:
@@ -87,7 +87,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | ErrorResponse | GetMarginModeResponse]:
+) -> Response[ErrorResponse | GetMarginModeResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +100,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     symbol: str,
-) -> Response[ErrorResponse | ErrorResponse | GetMarginModeResponse]:
+) -> Response[ErrorResponse | GetMarginModeResponse]:
     """Get Margin Mode
 
      The margin mode one contract has now.
@@ -136,7 +136,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     symbol: str,
-) -> ErrorResponse | ErrorResponse | GetMarginModeResponse | None:
+) -> ErrorResponse | GetMarginModeResponse | None:
     """Get Margin Mode
 
      The margin mode one contract has now.
@@ -167,7 +167,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     symbol: str,
-) -> Response[ErrorResponse | ErrorResponse | GetMarginModeResponse]:
+) -> Response[ErrorResponse | GetMarginModeResponse]:
     """Get Margin Mode
 
      The margin mode one contract has now.
@@ -201,7 +201,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     symbol: str,
-) -> ErrorResponse | ErrorResponse | GetMarginModeResponse | None:
+) -> ErrorResponse | GetMarginModeResponse | None:
     """Get Margin Mode
 
      The margin mode one contract has now.

@@ -31,8 +31,10 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	@$(BIN)/python -m kucoin_futures_mock.demo
 
+# Two pytest-xdist workers: the machine this was sized on has 2 cores (PYTEST_WORKERS=N).
+PYTEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 generate: $(STAMP)
 	$(GENERATOR) --output-path generated/$(PKG) >/dev/null

@@ -441,6 +441,17 @@ class ActiveRun:
             )
         return result
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[pytest.TestReport]:
+        report: pytest.TestReport = yield
+        # schemathesis names each operation's test `test_operation[<label>]`, but its node id
+        # lacks the label: the reports (and the JUnit file) name the operation.
+        if not report.nodeid.endswith(item.name):
+            report.nodeid = f"{report.nodeid.rpartition('::')[0]}::{item.name}"
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed and not (report.when == "call" and self.failed_in_test):
             self.errors.append(f"{report.nodeid} ({report.when}): {report.longreprtext[-2000:]}")

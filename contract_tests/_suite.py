@@ -52,6 +52,7 @@ CASES_PATH = PACKAGE_DIR / "_suite_cases.py"
 UNIT_PHASES: Final = ("examples", "coverage", "fuzzing")
 PHASES: Final = (*UNIT_PHASES, "stateful")
 STATEFUL_TEST: Final = "test_stateful"
+MAX_REPORTS_PER_TEST: Final = 10
 
 
 @attrs.frozen
@@ -352,8 +353,10 @@ class ActiveRun:
     operations: set[str] = attrs.Factory(set)
     requests: int = 0
     phase: str = ""
-    # Failures recorded while the current pytest test ran (it fails when they are not 0).
+    # Failures recorded while the current pytest test ran (it fails when they are not 0),
+    # and schemathesis' reports of them (with their "Reproduce with: curl ..." lines).
     failed_in_test: int = 0
+    reports_in_test: dict[str, None] = attrs.Factory(dict)
 
     # ---- what the cases module calls ----------------------------------------------------
 
@@ -381,11 +384,17 @@ class ActiveRun:
         self.operations.add(case.operation.label)
         try:
             validate()
-        except AssertionError:
-            pass
+        except AssertionError as failure:
+            self._report(str(failure))
         except BaseExceptionGroup as group:
             if not all(isinstance(error, AssertionError) for error in group.exceptions):
                 raise
+            self._report(group.message)
+
+    def _report(self, text: str) -> None:
+        # Bounded: a broken server fails hundreds of cases, a few reports say enough.
+        if len(self.reports_in_test) < MAX_REPORTS_PER_TEST:
+            self.reports_in_test.setdefault(text.strip(), None)
 
     def run_state_machine(self) -> None:
         run = self
@@ -433,11 +442,12 @@ class ActiveRun:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         self.failed_in_test = 0
+        self.reports_in_test.clear()
         result = yield
         if self.failed_in_test:
             raise AssertionError(
-                f"{self.failed_in_test} check failures in {item.name}:\n"
-                + "\n".join(str(failure) for failure in self.failures.values())
+                f"{self.failed_in_test} check failures in {item.name}:\n\n"
+                + "\n\n".join(self.reports_in_test)
             )
         return result
 

@@ -207,9 +207,7 @@ def read_api(package: Any) -> PublicApi:
                 if parameter.name != "client"
             }
             members = {part for part in _text(sync.returns).split(" | ") if part != "None"}
-            operations[f"api.{tag}.{operation}"] = Operation(
-                arguments, " | ".join(sorted(members))
-            )
+            operations[f"api.{tag}.{operation}"] = Operation(arguments, " | ".join(sorted(members)))
     return PublicApi(models=models, enums=enums, operations=operations, package=package)
 
 

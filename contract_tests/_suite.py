@@ -22,7 +22,7 @@ import io
 import os
 import sys
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -317,7 +317,9 @@ def symbols_from_catalogue(body: object, catalogue: Sequence[str]) -> None:
     if isinstance(items, list):
         strings = [item for item in items if isinstance(item, str)]
         mapping = catalogue_mapping(strings, catalogue)
-        body["symbols"] = [mapping.get(item, item) if isinstance(item, str) else item for item in items]
+        body["symbols"] = [
+            mapping.get(item, item) if isinstance(item, str) else item for item in items
+        ]
     symbol = body.get("symbol")
     if isinstance(symbol, str):
         body["symbol"] = catalogue_mapping([symbol], catalogue)[symbol]
@@ -440,7 +442,7 @@ class ActiveRun:
     # ---- pytest hooks (this object is the run's plugin) ----------------------------------
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
         self.failed_in_test = 0
         self.reports_in_test.clear()
         result = yield
@@ -454,8 +456,8 @@ class ActiveRun:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Iterator[pytest.TestReport]:
-        report: pytest.TestReport = yield
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
         # schemathesis names each operation's test `test_operation[<label>]`, but its node id
         # lacks the label: the reports (and the JUnit file) name the operation.
         if not report.nodeid.endswith(item.name):

@@ -14,4 +14,6 @@ from ._suite import SuiteResult, configured_junit_path, run_suite
 def in_process_run() -> SuiteResult:
     """The CI run: the whole openapi.yaml against the mock in-process, JUnit report included
     (one file per pytest-xdist worker that needs this run)."""
-    return run_suite(DEMO_CREDENTIALS, app=create_app(fresh_mock()), junit_path=configured_junit_path())
+    return run_suite(
+        DEMO_CREDENTIALS, app=create_app(fresh_mock()), junit_path=configured_junit_path()
+    )

@@ -4,9 +4,9 @@ Each variant below is the real mock with one deliberate bug, made here in test c
 permissive verifier, ASGI middleware rewriting the mock's replies, or one of the mock's own
 faults); the shipped mock has none of them. Each must be reported by exactly the checks
 that guard that part of the contract, while the unbroken mock passes the whole run
-(`test_schemathesis_suite.py`, over the same phases and more). Bugs of single replies are run through the phases that test single
-requests (examples, coverage, fuzzing); bugs that only show across calls, through the
-stateful phase alone.
+(`test_schemathesis_suite.py`, over the same phases and more). Bugs of single replies are
+run through the phases that test single requests (examples, coverage, fuzzing); bugs that
+only show across calls, through the stateful phase alone.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ CONFIGURED_CHECKS = frozenset(
     }
 )
 
+
 def spec_operations() -> frozenset[str]:
     """Every operation openapi.yaml describes, as "METHOD /path" (the suite names none)."""
     return operation_labels()

@@ -12,9 +12,9 @@ import copy
 import http.server
 import json
 import re
+import socket
 import subprocess
 import sys
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator

@@ -39,10 +39,13 @@ from typing import Any, Final
 import attrs
 import schemathesis
 
+from .operations import BATCH_PATH, READ_PATH, SWITCH_PATH
+
 CHECK_NAME: Final = "read_after_switch"
-BATCH_OPERATION: Final = "POST /api/v2/position/batchChangeMarginMode"
-SWITCH_OPERATION: Final = "POST /api/v2/position/changeMarginMode"
-READ_OPERATION: Final = "GET /api/v2/position/getMarginMode"
+# The three operations this check follows, by operationId from openapi.yaml.
+BATCH_OPERATION: Final = f"POST {BATCH_PATH}"
+SWITCH_OPERATION: Final = f"POST {SWITCH_PATH}"
+READ_OPERATION: Final = f"GET {READ_PATH}"
 SUCCESS: Final = "200000"
 UNKNOWN_SYMBOL: Final = "200003"
 MODES: Final = ("ISOLATED", "CROSS")

@@ -238,7 +238,10 @@ def run_suite(
 
     schema.hook(after_validate)
 
+    # One process: the run's plugin (this object) must see every test, so no xdist workers,
+    # whatever PYTEST_ADDOPTS asks of the session that calls run_suite.
     args = [str(CASES_PATH), "--import-mode=importlib", "-p", "no:cacheprovider", "--noconftest"]
+    args += ["-p", "no:xdist"]
     args += ["--capture=no", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     args += ["-q", "-rfE"] if console else ["-qq", "--no-header"]
     if junit_path is not None:
@@ -249,6 +252,7 @@ def run_suite(
     global _active
     _active = run
     modules_before = set(sys.modules)
+    addopts = os.environ.pop("PYTEST_ADDOPTS", None)
     try:
         with (
             contextlib.redirect_stdout(stdout),
@@ -259,6 +263,8 @@ def run_suite(
             exit_code = int(pytest.main(args, plugins=[run]))
     finally:
         _active = None
+        if addopts is not None:
+            os.environ["PYTEST_ADDOPTS"] = addopts
         # The next run imports the cases module afresh, for its own schema.
         for name in set(sys.modules) - modules_before:
             if name.endswith("_suite_cases"):

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 
 import attrs
 import httpx
@@ -15,9 +16,10 @@ from schemathesis import GenerationMode
 
 from kucoin_futures_auth import Clock, Credentials, KucoinAuth, signing_path
 from kucoin_futures_auth.verify import REQUIRED_HEADERS, Verified, verify_request
-from kucoin_futures_mock import DEMO_CREDENTIALS
+from kucoin_futures_mock import DEMO_CREDENTIALS, create_app
 
 from ._auth import GeneratedRequestSigner, KucoinRequestsAuth
+from ._mocks import fresh_mock
 from ._stateful import (
     BATCH_OPERATION,
     READ_OPERATION,
@@ -34,6 +36,7 @@ from ._suite import (
     pick_symbols,
     restrict_symbols,
     run_settings,
+    run_suite,
 )
 from .test_schemathesis_suite import CONFIGURED_CHECKS
 
@@ -295,3 +298,14 @@ def test_a_run_derives_its_settings_without_touching_the_file() -> None:
     assert settings == {"generation": {"mode": "all"}, "phases": {"stateful": {"max-steps": 10}}}
     with pytest.raises(ValueError, match="unknown phases"):
         run_settings(settings, base_url=None, positive_only=False, phases=["stateful_testing"])
+
+
+def test_a_run_is_one_process_whatever_pytest_addopts_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A run's outcome is collected in this process: xdist workers would take its tests away.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n 2")
+    result = run_suite(DEMO_CREDENTIALS, app=create_app(fresh_mock()), phases=["examples"])
+    assert result.passed, result.summary()
+    assert result.cases_by_phase.get("examples", 0) > 0, result.summary()
+    assert os.environ["PYTEST_ADDOPTS"] == "-n 2"

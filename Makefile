@@ -31,8 +31,10 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	@$(BIN)/python -m kucoin_futures_mock.demo
 
+# Two pytest-xdist workers: the machine this was sized on has 2 cores (PYTEST_WORKERS=N).
+PYTEST_WORKERS ?= 2
 test: lint docs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 generate: $(STAMP)
 	$(GENERATOR) --output-path generated/$(PKG) >/dev/null
@@ -40,20 +42,26 @@ generate: $(STAMP)
 	$(DERIVE) > $(OPERATIONS)
 
 # Regenerates into a temporary folder and fails on any difference from generated/ or
-# from the operations table. GENERATED_DIR / OPERATIONS_FILE let the test suite point the
-# check at a tampered copy.
+# from the operations table, shown as committed -> regenerated (`-` what is committed, `+`
+# what the spec generates now). GENERATED_DIR / OPERATIONS_FILE let the test suite point the
+# check at a tampered copy; REGENERATED_DIR keeps the regeneration in that folder, and a
+# later check given the same folder compares with it instead of generating again.
 GENERATED_DIR ?= generated/$(PKG)
 OPERATIONS_FILE ?= $(OPERATIONS)
+REGENERATED_DIR ?=
 check-generated: $(STAMP)
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(GENERATOR) --output-path "$$tmp/$(PKG)" >/dev/null && \
-	rm -rf "$$tmp/$(PKG)/.ruff_cache" && touch "$$tmp/$(PKG)/py.typed" && \
-	$(DERIVE) > "$$tmp/operations.json" && \
-	if diff -ru -x __pycache__ -x .ruff_cache "$$tmp/$(PKG)" $(GENERATED_DIR) && \
-		diff -u "$$tmp/operations.json" $(OPERATIONS_FILE); then \
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && out="$${REGENERATED_DIR:-$$tmp}" && \
+	if [ ! -e "$$out/.complete" ]; then \
+		mkdir -p "$$out" && \
+		$(GENERATOR) --output-path "$$out/$(PKG)" >/dev/null && \
+		rm -rf "$$out/$(PKG)/.ruff_cache" && touch "$$out/$(PKG)/py.typed" && \
+		$(DERIVE) > "$$out/operations.json" && touch "$$out/.complete"; \
+	fi && \
+	if diff -ru -x __pycache__ -x .ruff_cache $(GENERATED_DIR) "$$out/$(PKG)" && \
+		diff -u $(OPERATIONS_FILE) "$$out/operations.json"; then \
 		echo "$(GENERATED_DIR) and $(OPERATIONS_FILE) match $(SPEC)"; \
 	else \
-		echo "generated code differs from what $(SPEC) generates: run 'make generate'" >&2; exit 1; \
+		echo "generated code differs from what $(SPEC) generates (- committed, + regenerated): run 'make generate'" >&2; exit 1; \
 	fi
 
 # Has KuCoin's published spec moved away from openapi.yaml? One or more of KuCoin's OpenAPI

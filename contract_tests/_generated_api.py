@@ -1,27 +1,38 @@
-"""The public API a spec generates, as openapi-python-client itself sees it.
+"""The public API a spec generates, read from the code the generator really writes.
 
-The generator's own parser (the pinned version `make generate` runs, with the project's
-generator config) turns a spec into the models, enums and operations it will write, with
-their Python names and type annotations. Asking it, rather than re-deriving its naming and
-typing rules, keeps this in step with what `make generate` really produces; this module is
-the only place that touches the parser's internals, and a test compares its answer for
-today's spec with the package in `generated/`.
+Public routes only: the generator is run through its command line (the same invocation
+as `make generate`, with the project's generator config), and the package it writes is read
+with griffe's public API (`griffe.load`), which reads Python source without importing it.
+From that: models and their fields (annotation; required when the attrs field has no
+default), enums and their members, operations (`api.<tag>.<module>`: the keyword
+arguments of `sync()` besides `client`, and what it returns). `griffe.find_breaking_changes`
+(what `griffe check` runs) adds its own findings of removals and signature changes.
+
+Each spec is generated once per process (cached by its text), in a temporary folder.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from openapi_python_client.config import Config, ConfigFile, MetaType
-from openapi_python_client.parser.errors import GeneratorError
-from openapi_python_client.parser.openapi import GeneratorData
-from openapi_python_client.parser.properties import ModelProperty
+import griffe
+import yaml
 
-GENERATOR_CONFIG: Final = Path(__file__).resolve().parents[1] / "openapi-python-client.yaml"
+ROOT: Final = Path(__file__).resolve().parents[1]
+GENERATOR_CONFIG: Final = ROOT / "openapi-python-client.yaml"
+PACKAGE: Final = "kucoin_futures_client"
 ADDITIONAL: Final = "additional_properties"  # the attrs field every open model has
+_GENERATOR_TIMEOUT_S: Final = 120
 
 
 class GenerationError(ValueError):
@@ -54,41 +65,14 @@ class PublicApi:
     models: dict[str, dict[str, Member]]  # `kucoin_futures_client.models.<Name>` -> fields
     enums: dict[str, dict[str, str]]  # enum class -> member name -> value
     operations: dict[str, Operation]  # `api.<tag>.<module>` -> its signature
-
-
-def _config(document: Path) -> Config:
-    return Config.from_sources(
-        ConfigFile.load_from_path(GENERATOR_CONFIG), MetaType.NONE, document, "utf-8", True, None
-    )
-
-
-def _code(value: Any) -> str:
-    return str(value.as_unembedded_code())
-
-
-def _model_fields(model: ModelProperty) -> dict[str, Member]:
-    fields = {
-        str(prop.python_name): Member(_code(prop.get_type_string()), bool(prop.required))
-        for prop in [*(model.required_properties or []), *(model.optional_properties or [])]
-    }
-    extra = model.additional_properties
-    if extra is not None and not isinstance(extra, bool):
-        fields[ADDITIONAL] = Member(f"dict[str, {_code(extra.get_type_string())}]", False)
-    return fields
-
-
-def _enum_members(values: dict[str, str | int] | set[str | int]) -> dict[str, str]:
-    # Enum classes map member names to values; `Literal` enums (not our config) have values only.
-    if isinstance(values, dict):
-        return {str(name): str(value) for name, value in values.items()}
-    return {str(value): str(value) for value in values}
+    package: Any = None  # griffe's view of the whole package (for find_breaking_changes)
 
 
 _OBJECT_REPR: Final = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 _PYDANTIC_DETAIL: Final = re.compile(r" *\[type=[^\]]*\]|For further information visit \S+")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """A generator or pydantic message on one line, without Python object reprs.
 
     pydantic puts each field on a line and its problem, indented, on the next: they become
@@ -104,31 +88,144 @@ def _one_line(text: str) -> str:
     return "; ".join(parts)
 
 
+_workspace: Path | None = None
+_generated: dict[str, Path] = {}
+
+
+def _folder() -> Path:
+    global _workspace
+    if _workspace is None:
+        _workspace = Path(tempfile.mkdtemp(prefix="spec-diff-"))
+        atexit.register(shutil.rmtree, _workspace, True)
+    return _workspace
+
+
+def _generator() -> list[str]:
+    # The generator's ruff post-hooks run only when ruff is on PATH: the environment's bin.
+    return [str(Path(sys.executable).with_name("openapi-python-client")), "generate"]
+
+
+def generate(spec: dict[str, Any], name: str) -> Path:
+    """The folder holding the package `spec` generates (generated once per spec text)."""
+    text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    if key in _generated:
+        return _generated[key]
+    folder = _folder() / key
+    folder.mkdir(parents=True, exist_ok=True)
+    document = folder / "openapi.yaml"
+    document.write_text(text, encoding="utf-8")
+    command = [
+        *_generator(),
+        "--path",
+        str(document),
+        "--config",
+        str(GENERATOR_CONFIG),
+        "--meta",
+        "none",
+        "--overwrite",
+        "--fail-on-warning",
+        "--output-path",
+        str(folder / PACKAGE),
+    ]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=_GENERATOR_TIMEOUT_S,
+            check=False,
+            cwd=folder,
+            env=env,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GenerationError(f"{name}: the generator did not run: {exc}") from exc
+    if done.returncode != 0 or not (folder / PACKAGE / "__init__.py").exists():
+        raise GenerationError(one_line(f"{name}: {_generator_message(done.stdout + done.stderr)}"))
+    _generated[key] = folder
+    return folder
+
+
+def _generator_message(output: str) -> str:
+    """The generator's own explanation, without its banner and advice lines."""
+    lines = [
+        line
+        for line in output.splitlines()
+        if line.strip()
+        and not line.startswith(("Generating ", "If you believe", "Warning(s) encountered"))
+    ]
+    return "\n".join(lines) or "the generator failed without a message"
+
+
+def load_package(folder: Path) -> Any:
+    """griffe's view of the generated package in `folder`, read from source only."""
+    return griffe.load(
+        PACKAGE,
+        search_paths=[folder],
+        try_relative_path=False,
+        allow_inspection=False,
+        store_source=False,
+    )
+
+
+def _text(value: object) -> str:
+    return str(value) if value is not None else "None"
+
+
+def _unquoted(value: object) -> str:
+    text = _text(value)
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+
+
+def read_api(package: Any) -> PublicApi:
+    """Models, enums and operations of a generated package (griffe objects, public API)."""
+    models: dict[str, dict[str, Member]] = {}
+    enums: dict[str, dict[str, str]] = {}
+    module = package["models"]
+    for name in module.exports or []:
+        cls = module[name]
+        if any("Enum" in _text(base) for base in cls.bases):
+            enums[name] = {
+                member: _unquoted(attribute.value)
+                for member, attribute in cls.members.items()
+                if attribute.is_attribute and not member.startswith("_")
+            }
+            continue
+        models[name] = {
+            field: Member(_text(attribute.annotation), attribute.value is None)
+            for field, attribute in cls.members.items()
+            if attribute.is_attribute and "property" not in attribute.labels
+        }
+    operations: dict[str, Operation] = {}
+    for tag, tag_module in package["api"].modules.items():
+        for operation, operation_module in tag_module.modules.items():
+            sync = operation_module["sync"]
+            arguments = {
+                parameter.name: Member(_text(parameter.annotation), parameter.default is None)
+                for parameter in sync.parameters
+                if parameter.name != "client"
+            }
+            members = {part for part in _text(sync.returns).split(" | ") if part != "None"}
+            operations[f"api.{tag}.{operation}"] = Operation(arguments, " | ".join(sorted(members)))
+    return PublicApi(models=models, enums=enums, operations=operations, package=package)
+
+
 def public_api(spec: dict[str, Any], name: str) -> PublicApi:
     """The generated package's public API for `spec` (a parsed openapi.yaml)."""
-    parsed = GeneratorData.from_dict(spec, config=_config(Path(name)))
-    if isinstance(parsed, GeneratorError):
-        raise GenerationError(_one_line(f"{name}: {parsed.header}: {parsed.detail or ''}"))
-    problems = list(parsed.errors) + [
-        error
-        for collection in parsed.endpoint_collections_by_tag.values()
-        for error in collection.parse_errors
-    ]
-    if problems:
-        first = problems[0]
-        warning = f"{name}: the generator would warn: {first.header} {first.detail}"
-        raise GenerationError(_one_line(warning))
-    operations = {}
-    for tag, collection in parsed.endpoint_collections_by_tag.items():
-        for endpoint in collection.endpoints:
-            arguments = {
-                str(prop.python_name): Member(_code(prop.get_type_string()), bool(prop.required))
-                for prop in endpoint.list_all_parameters()
-            }
-            returns = " | ".join(sorted(set(_code(endpoint.response_type()).split(" | "))))
-            operations[f"api.{tag}.{endpoint.name}"] = Operation(arguments, returns)
-    return PublicApi(
-        models={m.class_info.name: _model_fields(m) for m in parsed.models},
-        enums={e.class_info.name: _enum_members(e.values) for e in parsed.enums},
-        operations=operations,
-    )
+    return read_api(load_package(generate(spec, name)))
+
+
+def griffe_breakages(old: PublicApi, new: PublicApi) -> list[str]:
+    """What `griffe check` reports between the two packages, one line each."""
+    lines = set()
+    for breakage in griffe.find_breaking_changes(old.package, new.package):
+        # The object's path in the package, not the temporary file it was read from.
+        where = breakage.obj.path.removeprefix(f"{PACKAGE}.")
+        change = f"{breakage.kind.value}"
+        if breakage.old_value is None and breakage.new_value is not None:
+            change += f": {_text(breakage.new_value)}"
+        elif breakage.kind is not griffe.BreakageKind.OBJECT_REMOVED:
+            change += f": {_text(breakage.old_value)} -> {_text(breakage.new_value)}"
+        lines.add(f"{where}: {change}")
+    return sorted(lines)

@@ -38,15 +38,14 @@ from typing import Any, Final
 
 import attrs
 import schemathesis
-from schemathesis.engine.run import PhaseName
-from schemathesis.generation import GenerationMode
-from schemathesis.generation.meta import TestPhase
-from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+from .operations import BATCH_PATH, READ_PATH, SWITCH_PATH
 
 CHECK_NAME: Final = "read_after_switch"
-BATCH_OPERATION: Final = "POST /api/v2/position/batchChangeMarginMode"
-SWITCH_OPERATION: Final = "POST /api/v2/position/changeMarginMode"
-READ_OPERATION: Final = "GET /api/v2/position/getMarginMode"
+# The three operations this check follows, by operationId from openapi.yaml.
+BATCH_OPERATION: Final = f"POST {BATCH_PATH}"
+SWITCH_OPERATION: Final = f"POST {SWITCH_PATH}"
+READ_OPERATION: Final = f"GET {READ_PATH}"
 SUCCESS: Final = "200000"
 UNKNOWN_SYMBOL: Final = "200003"
 MODES: Final = ("ISOLATED", "CROSS")
@@ -69,6 +68,8 @@ class Tally:
 
     # Whether the stateful phase is part of the run (the floor applies only then).
     stateful: bool = True
+    # Whether the responses seen now are the stateful phase's (set by the run).
+    in_stateful: bool = False
     min_pairs: int = DEFAULT_MIN_PAIRS
     # (read case id, symbol) of every read compared with a switch, stateful phase only.
     stateful_pairs: set[tuple[str, str]] = attrs.Factory(set)
@@ -83,6 +84,18 @@ class Tally:
 
 
 _active: Tally | None = None
+
+
+def floor_message(tally: Tally, min_pairs: int) -> str | None:
+    """Why a run proved too little, or None: its stateful phase compared fewer than
+    `min_pairs` read-after-switch pairs (no floor when the run has no stateful phase)."""
+    if not tally.stateful or tally.pairs >= min_pairs:
+        return None
+    return (
+        f"the stateful phase compared {tally.pairs} read-after-switch pairs, fewer "
+        f"than the floor of {min_pairs}: the links from the switches to the "
+        "read, or the symbols they carry, no longer lead to reads of switched symbols"
+    )
 
 
 @contextlib.contextmanager
@@ -145,15 +158,6 @@ class read_after_switch:  # schemathesis names a check after its class
         elif label == READ_OPERATION:
             self._compare_read(ctx, response, case)
         return None
-
-    def after_run(self, ctx: Any) -> None:
-        tally = self.tally
-        if tally.stateful and tally.pairs < tally.min_pairs:
-            raise AssertionError(
-                f"the stateful phase compared {tally.pairs} read-after-switch pairs, fewer "
-                f"than the floor of {tally.min_pairs}: the links from the switches to the "
-                "read, or the symbols they carry, no longer lead to reads of switched symbols"
-            )
 
     # ---- the model ---------------------------------------------------------------------
 
@@ -221,9 +225,7 @@ class read_after_switch:  # schemathesis names a check after its class
             return  # another business error: nothing was read
         tally = self.tally
         key = (str(case.id), symbol)
-        (
-            tally.stateful_pairs if ctx.phase == PhaseName.STATEFUL_TESTING else tally.other_pairs
-        ).add(key)
+        (tally.stateful_pairs if tally.in_stateful else tally.other_pairs).add(key)
         if got != expected.mode:
             tally.mismatches.add(key)
             raise AssertionError(
@@ -252,41 +254,3 @@ def catalogue_mapping(generated: Sequence[str], catalogue: Sequence[str]) -> dic
             continue
         mapping[value] = free.pop(zlib.crc32(value.encode("utf-8", "surrogatepass")) % len(free))
     return mapping
-
-
-@contextlib.contextmanager
-def stateful_symbols_from(catalogue: Sequence[str]) -> Iterator[None]:
-    """While active, the stateful phase's valid switches name symbols of `catalogue`.
-
-    Generated symbols are random strings: their switches would all fail with 200003 and
-    the reads the links lead to would read unknown symbols. A `before_call` hook (global,
-    like every schemathesis `before_call` hook; removed when the run ends) replaces them
-    in positive stateful cases; the links then carry catalogue symbols to the read.
-    Negative cases and the other phases are left as generated.
-    """
-    symbols = tuple(catalogue)
-    if not symbols:
-        raise ValueError("the catalogue of symbols is empty")
-
-    def before_call(_context: Any, case: Any, _kwargs: dict[str, Any]) -> None:
-        meta = case.meta
-        if meta is None or meta.phase.name != TestPhase.STATEFUL:
-            return
-        if meta.generation.mode != GenerationMode.POSITIVE or not isinstance(case.body, dict):
-            return
-        body = case.body
-        if case.operation.label == BATCH_OPERATION and isinstance(body.get("symbols"), list):
-            items = body["symbols"]
-            strings = [item for item in items if isinstance(item, str)]
-            mapping = catalogue_mapping(strings, symbols)
-            body["symbols"] = [
-                mapping.get(item, item) if isinstance(item, str) else item for item in items
-            ]
-        elif case.operation.label == SWITCH_OPERATION and isinstance(body.get("symbol"), str):
-            body["symbol"] = catalogue_mapping([body["symbol"]], symbols)[body["symbol"]]
-
-    GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
-    try:
-        yield
-    finally:
-        GLOBAL_HOOK_DISPATCHER.unregister(before_call)

@@ -21,6 +21,17 @@ def _paths_by_operation_id() -> dict[str, str]:
     }
 
 
+def operation_labels(spec_file: Path = SPEC_FILE) -> frozenset[str]:
+    """Every operation of the spec as schemathesis labels it: "METHOD /path"."""
+    spec: dict[str, Any] = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    return frozenset(
+        f"{method.upper()} {path}"
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    )
+
+
 _PATHS: Final = _paths_by_operation_id()
 BATCH_PATH: Final = _PATHS["batchChangeMarginMode"]
 SWITCH_PATH: Final = _PATHS["changeMarginMode"]

@@ -3,11 +3,14 @@
     python -m contract_tests.spec_diff --base REV [--spec openapi.yaml]
     python -m contract_tests.spec_diff --base-file OLD.yaml [--spec NEW.yaml]
 
-Compares the public API that the spec at git revision REV (`git show REV:openapi.yaml`) or
-in OLD.yaml generates with the one the current spec generates, both as the pinned
-openapi-python-client parses them (`_generated_api`): models and their fields (name,
-annotation, required-ness, `additional_properties`), enums and their members, operations
-(`api.<tag>.<module>`), their arguments and return types.
+Generates a package from the spec at git revision REV (`git show REV:openapi.yaml`) or in
+OLD.yaml and one from the current spec (the generator's command line, as `make generate`
+runs it), and compares the two (`_generated_api`, griffe's public API): models and their
+fields (name, annotation, required-ness, `additional_properties`), enums and their
+members, operations (`api.<tag>.<module>`), their arguments and return types. `griffe
+check`'s own analysis (`griffe.find_breaking_changes`) is reported beside it: it sees
+removals and signature changes, but not an attrs field's type or required-ness (the
+models' `__init__` is made by attrs at run time), which the field comparison covers.
 
 Breaking: a model, field, enum, member, operation or argument removed or renamed (a rename
 is a removal and an addition; a removed model with an added twin is named as a likely
@@ -18,8 +21,8 @@ Not compared: docstrings, validation keywords the generator does not turn into c
 (`pattern`, `maxItems`, ...), the HTTP behaviour behind an operation, `generated/`'s
 formatting. The upstream check and the contract tests cover behaviour.
 
-Exit status: 0 only additions (or nothing), 1 something breaking, 2 a spec that cannot be
-read or generated (one line on stderr).
+Exit status: 0 only additions (or no change at all), 1 something breaking, 2 a spec that
+cannot be read or generated (one line on stderr).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any, Final
 
 import yaml
 
-from ._generated_api import GenerationError, Member, PublicApi, public_api
+from ._generated_api import GenerationError, Member, PublicApi, griffe_breakages, public_api
 from .operations import SPEC_FILE
 
 EXIT_ADDITIONS_ONLY: Final = 0
@@ -149,12 +152,17 @@ def report(old_name: str, new_name: str, old: PublicApi, new: PublicApi) -> tupl
     changes = compare(old, new)
     breaking = [what for kind, what in changes if kind == BREAKING]
     added = [what for kind, what in changes if kind == ADDED]
+    griffe_found = griffe_breakages(old, new)
     lines = [f"Public API of {PACKAGE}: {old_name} -> {new_name}", ""]
     lines += [f"breaking ({len(breaking)}):"] + [f"  {what}" for what in breaking]
     lines += [f"added ({len(added)}):"] + [f"  {what}" for what in added]
-    if breaking:
+    lines += [f"griffe check ({len(griffe_found)}):"] + [f"  {what}" for what in griffe_found]
+    if breaking or griffe_found:
         status = EXIT_BREAKING
         verdict = "BREAKING: code written against the old package may fail with the new one"
+    elif not added:
+        status = EXIT_ADDITIONS_ONLY
+        verdict = "no change: the generated public API is the same"
     else:
         status = EXIT_ADDITIONS_ONLY
         verdict = "only additions: code written against the old package works with the new one"

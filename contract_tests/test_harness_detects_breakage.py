@@ -4,9 +4,9 @@ Each variant below is the real mock with one deliberate bug, made here in test c
 permissive verifier, ASGI middleware rewriting the mock's replies, or one of the mock's own
 faults); the shipped mock has none of them. Each must be reported by exactly the checks
 that guard that part of the contract, while the unbroken mock passes the whole run
-(`in_process_run`). Bugs of single replies are run through the phases that test single
-requests (examples, coverage, fuzzing); bugs that only show across calls, through the
-stateful phase alone.
+(`test_schemathesis_suite.py`, over the same phases and more). Bugs of single replies are
+run through the phases that test single requests (examples, coverage, fuzzing); bugs that
+only show across calls, through the stateful phase alone.
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ from kucoin_futures_auth import Credentials
 from kucoin_futures_auth.verify import REQUIRED_HEADERS, VerificationFailure, Verified
 from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
 
-from ._background import RUNS
 from ._mocks import fresh_mock
 from ._stateful import BATCH_OPERATION, READ_OPERATION
-from ._suite import SuiteResult, run_suite
+from ._suite import UNIT_PHASES, SuiteResult, run_suite
 
-UNIT_PHASES = ("examples", "coverage", "fuzzing")
 BATCH_PATH = BATCH_OPERATION.partition(" ")[2]
 READ_PATH = READ_OPERATION.partition(" ")[2]
 
@@ -313,7 +311,7 @@ WRONG_SIGNING = "signed with the wrong secret"
 
 
 def unit_run(name: str) -> SuiteResult:
-    """The run one self-test checks, by name (picklable: it runs in a worker process).
+    """The run one self-test checks, by name.
 
     Variants of single replies get the single-request phases; those of `STATEFUL_VARIANTS`
     the stateful phase alone.
@@ -332,28 +330,9 @@ def unit_run(name: str) -> SuiteResult:
     return run_suite(credentials, app=app, phases=UNIT_PHASES)
 
 
-def background_run_name(item: pytest.Item) -> str | None:
-    """The `unit_run` a collected test of this module waits for (conftest starts them)."""
-    name = getattr(item, "originalname", "")
-    if name in (
-        "test_breakage_is_detected_by_its_check",
-        "test_inconsistency_across_calls_fails_the_stateful_phase",
-    ):
-        variant = item.callspec.params["variant"]  # type: ignore[attr-defined]
-        return str(variant.name)
-    return {
-        "test_replies_without_rate_limit_headers_are_detected": NO_RATE_LIMIT_HEADERS,
-        "test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s": WRONG_SIGNING,
-    }.get(name)
-
-
 @pytest.mark.parametrize("variant", STATEFUL_VARIANTS, ids=str)
-def test_inconsistency_across_calls_fails_the_stateful_phase(
-    variant: BrokenMock, in_process_run: SuiteResult
-) -> None:
-    assert in_process_run.passed, "the unbroken mock must pass the same run"
-    assert in_process_run.stateful_pairs >= 20, in_process_run.summary()
-    result = RUNS.result(unit_run, variant.name)
+def test_inconsistency_across_calls_fails_the_stateful_phase(variant: BrokenMock) -> None:
+    result = unit_run(variant.name)
     assert result.failed_checks == frozenset(variant.caught_by), result.summary()
     assert {failure.phase for failure in result.failures} == {"stateful"}
     assert all(failure.operation == READ_OPERATION for failure in result.failures)
@@ -363,23 +342,20 @@ def test_inconsistency_across_calls_fails_the_stateful_phase(
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=str)
-def test_breakage_is_detected_by_its_check(
-    variant: BrokenMock, in_process_run: SuiteResult
-) -> None:
-    assert in_process_run.passed, "the unbroken mock must pass the same run"
-    result = RUNS.result(unit_run, variant.name)
+def test_breakage_is_detected_by_its_check(variant: BrokenMock) -> None:
+    result = unit_run(variant.name)
     assert not result.passed
     assert result.failed_checks == frozenset(variant.caught_by), result.summary()
     assert not result.errors, result.summary()
 
 
 def test_replies_without_rate_limit_headers_are_detected() -> None:
-    result = RUNS.result(unit_run, NO_RATE_LIMIT_HEADERS)
+    result = unit_run(NO_RATE_LIMIT_HEADERS)
     assert result.failed_checks == {"response_headers_conformance"}, result.summary()
 
 
 def test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s() -> None:
     # The other side of the harness: if our signing broke, every valid request would get a
     # 401. positive_data_acceptance accepts only 200, so the run fails.
-    result = RUNS.result(unit_run, WRONG_SIGNING)
+    result = unit_run(WRONG_SIGNING)
     assert result.failed_checks == {"positive_data_acceptance"}, result.summary()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -55,18 +54,28 @@ def test_the_two_commands_and_every_documented_target_exist() -> None:
     assert documented <= targets, documented - targets
 
 
-def test_the_readme_pytest_plugin_example_runs(tmp_path: Path) -> None:
-    # The example a bot author copies: run it as they would, with the installed plugin.
+class _Outcomes:
+    """A pytest plugin counting a session's test outcomes."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or report.outcome != "passed":
+            self.outcomes.append(report.outcome)
+
+
+def test_the_readme_pytest_plugin_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The example a bot author copies, run as they would (`pytest` in its folder, the plugin
+    # found through its entry point), as a pytest session in this process.
     blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
     (example,) = [block for block in blocks if "def test_" in block and "kucoin_mock" in block]
     (tmp_path / "test_bot.py").write_text(example)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    monkeypatch.chdir(tmp_path)
+    outcomes = _Outcomes()
+    status = pytest.main(["-q", "-p", "no:cacheprovider", str(tmp_path)], plugins=[outcomes])
+    output = capsys.readouterr()
+    assert status == 0, output.out + output.err
+    assert outcomes.outcomes == ["passed"], output.out

@@ -8,7 +8,8 @@ from xml.etree import ElementTree
 from kucoin_futures_mock import serve_in_thread
 
 from ._mocks import fresh_mock
-from ._suite import SuiteResult, configured_junit_path, load_config, run_suite
+from ._suite import STATEFUL_TEST, SuiteResult, run_suite
+from .operations import operation_labels
 
 CONFIGURED_CHECKS = frozenset(
     {
@@ -25,39 +26,42 @@ CONFIGURED_CHECKS = frozenset(
         "read_after_switch",
     }
 )
-OPERATIONS = frozenset(
-    {
-        "POST /api/v2/position/batchChangeMarginMode",
-        "POST /api/v2/position/changeMarginMode",
-        "GET /api/v2/position/getMarginMode",
-        "GET /api/v1/timestamp",
-    }
-)
-# What the report names the stateful phase's scenarios after.
-STATEFUL_LABEL = "Stateful tests"
+
+
+def spec_operations() -> frozenset[str]:
+    """Every operation openapi.yaml describes, as "METHOD /path" (the suite names none)."""
+    return operation_labels()
+
+
 MIN_PAIRS = 20  # [checks.read_after_switch] min_pairs
 
 
-def test_mock_honours_the_contract_in_process(in_process_run: SuiteResult) -> None:
+def test_mock_honours_the_contract_in_process_and_the_junit_report_says_so(
+    in_process_run: SuiteResult,
+) -> None:
+    # One test for the run and its report: under pytest-xdist a second test of the session
+    # fixture would make the whole run again on the other worker (pytest 9.2 ignores the
+    # node ids xdist's --dist loadgroup rewrites, so the tests cannot be grouped).
     assert in_process_run.passed, in_process_run.summary()
     # Exactly the configured checks ran: none silently skipped, none extra.
     assert in_process_run.checks_run == CONFIGURED_CHECKS
     assert set(in_process_run.cases_by_phase) == {"examples", "coverage", "fuzzing", "stateful"}
     assert in_process_run.cases >= 300
     assert in_process_run.stateful_pairs >= MIN_PAIRS
+    # Every operation of the spec was tested, none by a list kept here.
+    assert in_process_run.operations == spec_operations()
 
-
-def test_junit_report_covers_every_operation_and_the_stateful_phase(
-    in_process_run: SuiteResult,
-) -> None:
-    path = configured_junit_path(load_config())
+    # The JUnit report covers every operation and the stateful phase.
+    path = in_process_run.junit_path
     assert path is not None
     # The report this run just wrote, not untrusted input.
     report = ElementTree.parse(path).getroot()  # noqa: S314
     cases = list(report.iter("testcase"))
-    assert {case.get("name") for case in cases} == OPERATIONS | {STATEFUL_LABEL}
-    assert report.get("failures") == "0"
-    assert report.get("errors") == "0"
+    names = {f"test_operation[{operation}]" for operation in spec_operations()}
+    assert {case.get("name") for case in cases} == names | {STATEFUL_TEST}
+    (suite,) = report.iter("testsuite")
+    assert suite.get("failures") == "0"
+    assert suite.get("errors") == "0"
 
 
 def test_mock_honours_the_contract_over_http_loopback() -> None:

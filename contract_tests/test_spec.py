@@ -210,7 +210,9 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
 def test_generated_code_matches_the_spec_and_a_one_character_edit_is_caught(
     tmp_path: Path,
 ) -> None:
-    result = make("check-generated")
+    # Generated once; the tampered copies are compared with that same regeneration.
+    regenerated = f"REGENERATED_DIR={tmp_path / 'regenerated'}"
+    result = make("check-generated", regenerated)
     assert result.returncode == 0, result.stdout + result.stderr
 
     tampered = tmp_path / "kucoin_futures_client"
@@ -222,16 +224,20 @@ def test_generated_code_matches_the_spec_and_a_one_character_edit_is_caught(
     target = tampered / "models" / "margin_mode.py"
     text = target.read_text()
     target.write_text(text.replace("CROSS", "CROSs", 1))
-    result = make("check-generated", f"GENERATED_DIR={tampered}")
+    result = make("check-generated", f"GENERATED_DIR={tampered}", regenerated)
     assert result.returncode != 0
     assert "differs from what openapi.yaml generates" in result.stderr
+    # committed -> regenerated: the tampered committed line is the `-` one.
+    assert '-    CROSs = "CROSS"' in result.stdout, result.stdout
+    assert '+    CROSS = "CROSS"' in result.stdout, result.stdout
 
     table = tmp_path / "_operations.json"
     original = (ROOT / "library" / "kucoin_futures" / "_operations.json").read_text()
     table.write_text(original.replace('"weight": 2', '"weight": 3', 1))
-    result = make("check-generated", f"OPERATIONS_FILE={table}")
+    result = make("check-generated", f"OPERATIONS_FILE={table}", regenerated)
     assert result.returncode != 0
     assert "differs from what openapi.yaml generates" in result.stderr
+    assert '-   "weight": 3' in result.stdout and '+   "weight": 2' in result.stdout
 
 
 def test_the_wheel_carries_the_spec_and_type_markers(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def section(report: str, kind: str) -> list[str]:
 
 
 def test_the_public_api_it_reads_is_the_generated_package() -> None:
-    # The parser's view (the only use of its internals) against what `make generate` wrote.
+    # What is read from a fresh generation, against what `make generate` wrote.
     api = public_api(current(), "openapi.yaml")
     init = ast.parse((GENERATED / "models" / "__init__.py").read_text())
     (exported,) = [
@@ -114,6 +114,10 @@ def test_renaming_a_schema_component_is_breaking(tmp_path: Path) -> None:
     assert section(report, "added") == [
         "model SymbolFailure added (code: str | Unset (optional), msg: str | Unset (optional),"
         " symbol: str | Unset (optional), additional_properties: dict[str, Any] (optional))"
+    ]
+    assert section(report, "griffe check") == [
+        "models.SymbolError: Public object was removed",
+        "models.symbol_error: Public object was removed",
     ]
     assert report.endswith("(exit 1)")
 
@@ -207,10 +211,12 @@ def test_each_change_is_classified(tmp_path: Path, name: str) -> None:
     assert any(line.startswith(expected_line) for line in section(report, kind)), report
 
 
-def test_an_unchanged_spec_reports_nothing(tmp_path: Path) -> None:
+def test_an_unchanged_spec_reports_no_change(tmp_path: Path) -> None:
     status, report = diff(tmp_path, current(), current())
     assert status == 0
     assert section(report, "breaking") == [] and section(report, "added") == []
+    assert section(report, "griffe check") == []
+    assert report.endswith("Result: no change: the generated public API is the same (exit 0)")
 
 
 def test_unreadable_specs_exit_2_with_one_line(tmp_path: Path) -> None:

@@ -6,28 +6,38 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 
 import attrs
 import httpx
 import pytest
 import requests
-from schemathesis.engine.run import PhaseName
-from schemathesis.generation import GenerationMode
+from schemathesis import GenerationMode
 
 from kucoin_futures_auth import Clock, Credentials, KucoinAuth, signing_path
 from kucoin_futures_auth.verify import REQUIRED_HEADERS, Verified, verify_request
-from kucoin_futures_mock import DEMO_CREDENTIALS
+from kucoin_futures_mock import DEMO_CREDENTIALS, create_app
 
 from ._auth import GeneratedRequestSigner, KucoinRequestsAuth
+from ._mocks import fresh_mock
 from ._stateful import (
     BATCH_OPERATION,
     READ_OPERATION,
     SWITCH_OPERATION,
     catalogue_mapping,
     consistency_for,
+    floor_message,
     read_after_switch,
 )
-from ._suite import PROJECT_ROOT, configured_junit_path, load_config, pick_symbols
+from ._suite import (
+    PROJECT_ROOT,
+    configured_junit_path,
+    load_config,
+    pick_symbols,
+    restrict_symbols,
+    run_settings,
+    run_suite,
+)
 from .test_schemathesis_suite import CONFIGURED_CHECKS
 
 NOW_S = 1_700_000_000.0
@@ -41,7 +51,7 @@ ALL_CHECKS = (
 )
 
 
-def test_configuration_file_bounds_and_fixes_the_run() -> None:
+def test_configuration_file_bounds_and_fixes_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config()
     project = config.projects.get_default()
     generation = project.generation
@@ -56,7 +66,10 @@ def test_configuration_file_bounds_and_fixes_the_run() -> None:
     assert phases.stateful.enabled
     assert phases.stateful.max_steps == 10
     assert phases.stateful.generation.max_examples == 15
-    assert configured_junit_path(config) == PROJECT_ROOT / "build" / "contract-junit.xml"
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    assert configured_junit_path() == PROJECT_ROOT / "build" / "contract-junit.xml"
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    assert configured_junit_path() == PROJECT_ROOT / "build" / "contract-junit-gw1.xml"
 
 
 def test_configuration_file_enables_exactly_the_contract_checks() -> None:
@@ -163,13 +176,8 @@ class _Response:
     content: bytes
 
 
-@attrs.frozen
-class _Context:
-    phase: PhaseName | None = PhaseName.STATEFUL_TESTING
-
-
 def _feed(check: read_after_switch, case: _Case, status: int, reply: object) -> None:
-    check.after_response(_Context(), _Response(status, json.dumps(reply).encode()), case)
+    check.after_response(None, _Response(status, json.dumps(reply).encode()), case)
 
 
 def _read(check: read_after_switch, symbol: str, mode: str, case_id: str = "r") -> None:
@@ -189,6 +197,7 @@ def _batch(symbols: list[str], mode: str) -> _Case:
 def test_a_read_must_show_what_the_last_successful_switch_reported() -> None:
     with consistency_for(stateful=True) as tally:
         check = read_after_switch(min_pairs=2)
+    tally.in_stateful = True  # as the run sets it while its state machine runs
     ok = {"code": "200000", "data": {"symbol": "ETHUSDTM", "marginMode": "ISOLATED"}}
     _feed(check, _single("ETHUSDTM", "ISOLATED"), 200, ok)
     _read(check, "ETHUSDTM", "ISOLATED", "r1")
@@ -196,7 +205,11 @@ def test_a_read_must_show_what_the_last_successful_switch_reported() -> None:
     with pytest.raises(AssertionError, match="returned CROSS"):
         _read(check, "ETHUSDTM", "CROSS", "r3")
     assert tally.pairs == 3
-    check.after_run(_Context())
+    assert floor_message(tally, 2) is None
+    tally.in_stateful = False
+    _read(check, "ETHUSDTM", "ISOLATED", "r4")  # another phase: reported, not counted
+    assert tally.pairs == 3
+    assert len(tally.other_pairs) == 1
 
 
 def test_business_errors_and_listed_errors_are_no_successful_switch() -> None:
@@ -242,12 +255,11 @@ def test_a_read_of_200003_after_a_switch_is_a_mismatch() -> None:
 
 
 def test_the_floor_fails_a_run_with_too_few_pairs_unless_there_is_no_stateful_phase() -> None:
-    with consistency_for(stateful=True):
-        check = read_after_switch(min_pairs=1)
-    with pytest.raises(AssertionError, match="compared 0 read-after-switch pairs"):
-        check.after_run(_Context())
-    with consistency_for(stateful=False):
-        read_after_switch(min_pairs=1).after_run(_Context())
+    with consistency_for(stateful=True) as tally:
+        read_after_switch(min_pairs=1)
+    assert "compared 0 read-after-switch pairs" in (floor_message(tally, 1) or "")
+    with consistency_for(stateful=False) as tally:
+        assert floor_message(tally, 1) is None
 
 
 def test_catalogue_mapping_is_injective_and_keeps_catalogue_symbols() -> None:
@@ -258,3 +270,42 @@ def test_catalogue_mapping_is_injective_and_keeps_catalogue_symbols() -> None:
     assert set(mapped) == {"XBTUSDTM", "SOLUSDTM"}
     assert "c" not in mapping and "d" not in mapping  # no free symbol left: kept as is
     assert catalogue_mapping(["a"], catalogue) == catalogue_mapping(["a"], catalogue)
+
+
+def test_restricting_symbols_goes_by_field_not_by_operation() -> None:
+    allowed = ("SOLUSDTM", "ADAUSDTM")
+    batch: dict[str, object] = {"marginMode": "CROSS", "symbols": ["a", "b", "c"]}
+    restrict_symbols(batch, allowed)
+    assert batch["symbols"] == pick_symbols(3, allowed)
+    # Any operation with a symbol field, e.g. a leverage change the spec may add.
+    leverage: dict[str, object] = {"symbol": "NOTALLOWED", "leverage": "3"}
+    restrict_symbols(leverage, allowed)
+    assert leverage["symbol"] in allowed and leverage["leverage"] == "3"
+    listed: dict[str, object] = {"symbol": "ADAUSDTM"}
+    restrict_symbols(listed, allowed)
+    assert listed == {"symbol": "ADAUSDTM"}
+
+
+def test_a_run_derives_its_settings_without_touching_the_file() -> None:
+    settings = {"generation": {"mode": "all"}, "phases": {"stateful": {"max-steps": 10}}}
+    derived = run_settings(
+        settings, base_url="http://127.0.0.1:1", positive_only=True, phases=["stateful"]
+    )
+    assert derived["base-url"] == "http://127.0.0.1:1"
+    assert derived["generation"]["mode"] == "positive"
+    assert derived["phases"]["stateful"] == {"max-steps": 10, "enabled": True}
+    assert derived["phases"]["examples"] == {"enabled": False}
+    assert settings == {"generation": {"mode": "all"}, "phases": {"stateful": {"max-steps": 10}}}
+    with pytest.raises(ValueError, match="unknown phases"):
+        run_settings(settings, base_url=None, positive_only=False, phases=["stateful_testing"])
+
+
+def test_a_run_is_one_process_whatever_pytest_addopts_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A run's outcome is collected in this process: xdist workers would take its tests away.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n 2")
+    result = run_suite(DEMO_CREDENTIALS, app=create_app(fresh_mock()), phases=["examples"])
+    assert result.passed, result.summary()
+    assert result.cases_by_phase.get("examples", 0) > 0, result.summary()
+    assert os.environ["PYTEST_ADDOPTS"] == "-n 2"

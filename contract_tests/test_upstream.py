@@ -12,6 +12,7 @@ import copy
 import http.server
 import json
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -624,6 +625,20 @@ def test_a_url_is_read_like_a_file(served_fixtures: str) -> None:
     assert status == 0, report
     status, text = run([f"{served_fixtures}/absent.json"])
     assert status == 2 and text.endswith("absent.json: HTTP 404"), text
+
+
+def test_a_network_failure_names_the_offline_way_out() -> None:
+    # A loopback port nobody listens on: refused at once.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    status, text = run([f"http://127.0.0.1:{port}/openapi-futures-positions.json"])
+    assert status == 2 and len(text.splitlines()) == 1, text
+    assert "ConnectError" in text
+    assert "run the check offline on the bundled fixtures" in text
+    # ...and the fixtures it names exist and pass as it says.
+    named = text.split("UPSTREAM='", 1)[1].rstrip("'").split()
+    assert run([str(ROOT / name) for name in named])[0] == 0, named
 
 
 @pytest.fixture

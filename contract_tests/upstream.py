@@ -72,6 +72,16 @@ _TIMEOUT_S: Final = 30.0  # for each connect and read
 DEADLINE_S: Final = 60.0  # for a whole download: a server trickling bytes cannot hold us
 
 
+# Where a network failure points: KuCoin's files downloaded elsewhere work as paths, and
+# the bundled fixtures (our files in KuCoin's format) run the whole check offline.
+OFFLINE_HINT: Final = (
+    "without the network, pass KuCoin's files as downloaded paths, or run the check "
+    "offline on the bundled fixtures: make upstream-check "
+    "UPSTREAM='contract_tests/fixtures/kucoin-futures-positions.json "
+    "contract_tests/fixtures/kucoin-futures-market.json'"
+)
+
+
 class UnreadableInput(Exception):
     """An input that cannot be read or is not an OpenAPI 3 document; the message says which."""
 
@@ -95,6 +105,8 @@ def _fetch(url: str, deadline_s: float) -> bytes:
                     raise UnreadableInput(f"{url}: larger than {_MAX_BYTES} bytes")
                 chunks.append(chunk)
             return b"".join(chunks)
+    except httpx.TransportError as exc:  # no network, no name, refused, timed out
+        raise UnreadableInput(f"{url}: {type(exc).__name__}: {exc}; {OFFLINE_HINT}") from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
         raise UnreadableInput(f"{url}: {type(exc).__name__}: {exc}") from exc
 

@@ -72,9 +72,10 @@ def runtime_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     requirements = where / "runtime.txt"
     requirements.write_text(locked_lines(runtime_closure()))
     env_dir = where / "venv"
-    venv.create(env_dir, with_pip=True)
-    pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    pip += ["--disable-pip-version-check", "--no-deps"]
+    # No pip inside (ensurepip alone took seconds): this environment's pip installs into it.
+    venv.create(env_dir, with_pip=False)
+    pip = [sys.executable, "-m", "pip", "--python", str(env_dir / "bin" / "python"), "install"]
+    pip += ["--quiet", "--disable-pip-version-check", "--no-deps"]
     subprocess.run([*pip, "--require-hashes", "-r", str(requirements)], check=True, timeout=300)
     subprocess.run([*pip, str(wheel)], check=True, timeout=120)
     return env_dir / "bin"

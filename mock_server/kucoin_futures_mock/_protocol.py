@@ -16,6 +16,16 @@
 
 httptools, when installed, is not used: these guards are written against h11 (uvicorn's
 pure-Python protocol, always installed with it).
+
+Why this is a seam, not public API: uvicorn has no public route to either guard. Its
+documented options give the protocol class (`Config(http=...)`, used here), the keep-alive
+timeout (after a reply only) and h11's head size limit, but no deadline for a request head
+and no way to shape the reply to malformed HTTP (a plain-text 400 sent before any ASGI app
+or middleware sees the request). So this module subclasses uvicorn's `H11Protocol` (uvicorn
+0.54.0) and relies on its `connection_made`, `on_response_complete`, `connection_lost` and
+`send_400_response` methods and its `conn`, `cycle`, `transport`, `loop` and
+`timeout_keep_alive` attributes. `mock_server/tests/test_protocol_seam.py` is the canary:
+it fails naming the installed uvicorn version when any of them moves.
 """
 
 from __future__ import annotations
@@ -27,6 +37,14 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 MALFORMED_REPLY: Final = b'{"code":"400100","msg":"malformed HTTP request"}'
+# What this module overrides or reads of H11Protocol (the canary test checks each).
+SEAM_METHODS: Final = (
+    "connection_made",
+    "on_response_complete",
+    "connection_lost",
+    "send_400_response",
+)
+SEAM_ATTRIBUTES: Final = ("conn", "cycle", "transport", "loop", "timeout_keep_alive")
 
 
 class MockHttpProtocol(H11Protocol):

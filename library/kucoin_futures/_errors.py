@@ -7,6 +7,7 @@ Hierarchy::
     ├── InvalidInputError           bad arguments, found before sending (also a ValueError)
     ├── TransportError              connection error, timeout, reset (chains the httpx error)
     ├── InvalidReplyError           a reply not of the documented shape (retryable: cut off)
+    ├── DeadlineExceededError       the call's `deadline_s` passed: not sent (again)
     └── KucoinAPIError              KuCoin answered with a code other than "200000"
         ├── AuthenticationError     400001-400005, 400009
         ├── PermissionDeniedError   400006-400008, 400010, 411100
@@ -38,6 +39,7 @@ from ._reply import UnreadableReply, parse_json
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "InvalidInputError",
     "InvalidParameterError",
     "InvalidReplyError",
@@ -71,6 +73,20 @@ class TransportError(KucoinError):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class DeadlineExceededError(KucoinError):
+    """The call's `deadline_s` passed before this request (or symbol) was done: nothing
+    more was sent for it. `deadline_s` is the call's deadline; `last_error` the error of
+    the last attempt, when one was sent and failed (also chained as `__cause__`)."""
+
+    def __init__(
+        self, message: str, *, deadline_s: float, last_error: KucoinError | None = None
+    ) -> None:
+        super().__init__(message)
+        self.deadline_s = deadline_s
+        self.last_error = last_error
+        self.__cause__ = last_error
 
 
 @attrs.frozen

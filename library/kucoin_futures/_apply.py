@@ -19,11 +19,12 @@ import attrs
 from kucoin_futures_client import Client
 from kucoin_futures_client.models import MarginMode
 
+from ._deadline import call_deadline, check_deadline_s
 from ._errors import InvalidInputError
 from ._margin import BATCH_MAX_SYMBOLS, check_symbols, set_margin_mode
 from ._modes import KNOWN_MODES
 from ._outcome import MarginModeOutcome
-from ._reads import MarginModeReadout, error_code, error_message, get_margin_modes
+from ._reads import MarginModeReadout, error_code, error_message, get_margin_modes, sync_http
 
 Progress = Callable[[str, int, int], None]
 """Called as `progress(stage, done, total)` while reading ("read") or switching ("switch")."""
@@ -118,15 +119,34 @@ def apply_margin_modes(
     dry_run: bool = False,
     verify: bool = True,
     progress: Progress | None = None,
+    deadline_s: float | None = None,
 ) -> ApplyReport:
     """Read every symbol's mode, switch those that differ (one batch per target mode,
     at most `BATCH_MAX_SYMBOLS` symbols each), and read the switched ones back.
 
-    With `dry_run`, only reads are sent. Raises what a whole call raises
-    (`InvalidInputError` before anything is sent, authentication errors, ...); a
-    symbol's own trouble is in its report.
+    With `dry_run`, only reads are sent. `deadline_s` bounds the whole call, reads,
+    switches and read-backs (None: `default_deadline_s` of two reads a symbol and two
+    batches): a symbol whose read it stops is reported unreadable with the
+    `DeadlineExceededError`'s message, a switch it stops raises that error. Raises what a whole call raises (`InvalidInputError` before anything is
+    sent, authentication errors, ...); a symbol's own trouble is in its report.
     """
     wanted = margin_mode_targets(targets)
+    check_deadline_s(deadline_s)
+    http = sync_http(client)
+    with call_deadline(http.monotonic, deadline_s, requests=2 * len(wanted) + 2):
+        return _apply_within_deadline(
+            client, wanted, dry_run=dry_run, verify=verify, progress=progress
+        )
+
+
+def _apply_within_deadline(
+    client: Client,
+    wanted: dict[str, MarginMode],
+    *,
+    dry_run: bool,
+    verify: bool,
+    progress: Progress | None,
+) -> ApplyReport:
     before = get_margin_modes(client, list(wanted), progress=_stage(progress, "read"))
     reports: dict[str, SymbolReport] = {}
     to_switch: dict[MarginMode, list[str]] = {}

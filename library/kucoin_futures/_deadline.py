@@ -22,7 +22,8 @@ from typing import Final
 import attrs
 import httpx
 
-from ._defaults import MAX_TIMEOUT_S
+from ._defaults import MAX_DEADLINE_S, MAX_TIMEOUT_S, default_deadline_s
+from ._errors import InvalidInputError
 
 ATTEMPT_DEADLINE: Final[contextvars.ContextVar[float | None]] = contextvars.ContextVar(
     "kucoin_futures_attempt_deadline", default=None
@@ -74,14 +75,34 @@ def time_left(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+def check_deadline_s(deadline_s: object) -> None:
+    """`InvalidInputError` unless `deadline_s` is None or seconds from 0 to a day."""
+    if deadline_s is not None and (
+        isinstance(deadline_s, bool)
+        or not isinstance(deadline_s, int | float)
+        or not 0 <= deadline_s <= MAX_DEADLINE_S
+    ):
+        raise InvalidInputError(
+            f"deadline_s must be a number of seconds from 0 to {MAX_DEADLINE_S:g} (or None)"
+        )
+
+
 @contextmanager
-def call_deadline(monotonic: Callable[[], float], seconds: float) -> Iterator[CallDeadline]:
-    """Sets the deadline of the call inside: every request it makes (and each retry and
-    pause) ends by then. A deadline already set by an enclosing call is kept if earlier
-    (`apply_margin_modes` reads and switches within its own)."""
-    mine = CallDeadline(monotonic() + seconds, seconds)
+def call_deadline(
+    monotonic: Callable[[], float], deadline_s: float | None, *, requests: int
+) -> Iterator[CallDeadline]:
+    """Sets the deadline of the call inside: every request it makes, each retry and each
+    pause end by then. `deadline_s` None: the deadline of an enclosing call if there is
+    one (`apply_margin_modes` reads and switches within its own), else
+    `default_deadline_s(requests)`. A given `deadline_s` never extends an enclosing one."""
     outer = CALL_DEADLINE.get()
-    deadline = outer if outer is not None and outer.at <= mine.at else mine
+    if deadline_s is None and outer is not None:
+        deadline = outer
+    else:
+        seconds = default_deadline_s(requests) if deadline_s is None else float(deadline_s)
+        deadline = CallDeadline(monotonic() + seconds, seconds)
+        if outer is not None and outer.at < deadline.at:
+            deadline = outer
     token = CALL_DEADLINE.set(deadline)
     try:
         yield deadline

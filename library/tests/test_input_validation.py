@@ -91,7 +91,7 @@ async def test_bad_symbols_are_refused_before_reading_async(symbols: Any, messag
         await aget_margin_modes(refusing_client(), symbols)
 
 
-@pytest.mark.parametrize("deadline_s", [None, "10", -1, float("nan"), float("inf"), 1e10, True])
+@pytest.mark.parametrize("deadline_s", ["10", -1, float("nan"), float("inf"), 1e10, True])
 def test_an_absurd_read_deadline_is_refused_before_reading(deadline_s: Any) -> None:
     with pytest.raises(InvalidInputError, match="deadline_s must be a number of seconds"):
         get_margin_modes(refusing_client(), ["XBTUSDTM"], deadline_s=deadline_s)

@@ -127,8 +127,9 @@ def apply_margin_modes(
     With `dry_run`, only reads are sent. `deadline_s` bounds the whole call, reads,
     switches and read-backs (None: `default_deadline_s` of two reads a symbol and two
     batches): a symbol whose read it stops is reported unreadable with the
-    `DeadlineExceededError`'s message, a switch it stops raises that error. Raises what a whole call raises (`InvalidInputError` before anything is
-    sent, authentication errors, ...); a symbol's own trouble is in its report.
+    `DeadlineExceededError`'s message, a switch it stops raises that error. Raises
+    what a whole call raises (`InvalidInputError` before anything is sent,
+    authentication errors, ...); a symbol's own trouble is in its report.
     """
     wanted = margin_mode_targets(targets)
     check_deadline_s(deadline_s)

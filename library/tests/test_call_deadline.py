@@ -118,11 +118,14 @@ def test_the_default_deadline_leaves_room_for_a_paced_thousand() -> None:
 def test_a_switch_stops_at_the_deadline_not_at_the_retry_budget(switch: str) -> None:
     time = FakeTime()
     client = storm(time, None)
-    with pytest.raises(DeadlineExceededError) as caught:
+
+    def call() -> object:
         if switch == "sync":
-            set_margin_mode(client, "CROSS", SYMBOLS, deadline_s=2.0)
-        else:
-            asyncio.run(aset_margin_mode(client, "CROSS", SYMBOLS, deadline_s=2.0))
+            return set_margin_mode(client, "CROSS", SYMBOLS, deadline_s=2.0)
+        return asyncio.run(aset_margin_mode(client, "CROSS", SYMBOLS, deadline_s=2.0))
+
+    with pytest.raises(DeadlineExceededError) as caught:
+        call()
     assert "not sent again after RateLimitError" in str(caught.value)
     assert isinstance(caught.value.last_error, RateLimitError)
     assert caught.value.__cause__ is caught.value.last_error

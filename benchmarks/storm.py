@@ -26,7 +26,7 @@ class _Storm(BaseHTTPRequestHandler):
     reset: ClassVar[str | None] = None
     sent: ClassVar[list[float]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self.sent.append(time.monotonic())
         self.send_response(429)
         if self.reset is not None:
@@ -36,8 +36,13 @@ class _Storm(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(REFUSAL)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+async def _read_async(client: Any) -> Any:
+    async with client:
+        return await aget_margin_modes(client, SYMBOLS, deadline_s=DEADLINE_S)
 
 
 def main() -> None:
@@ -56,12 +61,7 @@ def main() -> None:
                     with client:
                         readout = get_margin_modes(client, SYMBOLS, deadline_s=DEADLINE_S)
                 else:
-
-                    async def read() -> Any:
-                        async with client:
-                            return await aget_margin_modes(client, SYMBOLS, deadline_s=DEADLINE_S)
-
-                    readout = asyncio.run(read())
+                    readout = asyncio.run(_read_async(client))
                 elapsed = time.monotonic() - started
                 late = sum(t > started + DEADLINE_S for t in _Storm.sent)
                 print(

@@ -78,8 +78,8 @@ def _member_text(document: str, name: str) -> str | None:
     """The exact text of member `name` of the top-level JSON object `document`.
 
     Walks the members with the decoder's own scanner (`raw_decode`), so strings that
-    contain `"data":` or braces cannot mislead it. A repeated member counts with its
-    last occurrence, as `json.loads` (and so the table) takes it.
+    contain `"data":` or braces cannot mislead it. (A reply with a repeated member never
+    gets here: the bounded parser refuses it.)
     """
     decoder = json.JSONDecoder()
     index = _skip_whitespace(document, 0)
@@ -94,7 +94,7 @@ def _member_text(document: str, name: str) -> str | None:
         key, index = decoder.raw_decode(document, index)
         start = _skip_whitespace(document, _skip_whitespace(document, index) + 1)  # past ":"
         _, index = decoder.raw_decode(document, start)
-        if key == name:  # the last one counts, as in the parse every other reader sees
+        if key == name:
             found = document[start:index]
         index = _skip_whitespace(document, index) + 1  # past ","
 

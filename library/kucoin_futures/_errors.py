@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
 from urllib.parse import quote, quote_plus
 
 import attrs
@@ -105,11 +106,30 @@ class RateLimit:
             _int_or_none(headers.get("gw-ratelimit-reset")),
         )
 
+    @classmethod
+    def from_raw_headers(cls, headers: Iterable[tuple[bytes, bytes]]) -> RateLimit:
+        """`from_headers` in one pass over raw (name, value) pairs, as `httpx.Headers.raw`
+        gives them (three lookups by name would walk them three times)."""
+        found: dict[bytes, bytes] = {}
+        for name, value in headers:
+            if name[:13].lower() == b"gw-ratelimit-":
+                found.setdefault(name.lower(), value)
+        if not found:
+            return _NO_RATE_LIMIT
+        return cls(
+            _int_or_none(found.get(b"gw-ratelimit-limit", b"").decode("latin-1") or None),
+            _int_or_none(found.get(b"gw-ratelimit-remaining", b"").decode("latin-1") or None),
+            _int_or_none(found.get(b"gw-ratelimit-reset", b"").decode("latin-1") or None),
+        )
+
     def __str__(self) -> str:
         return (
             f"remaining {_dash(self.remaining)} of {_dash(self.limit)}, "
             f"resets in {_dash(self.reset_ms)} ms"
         )
+
+
+_NO_RATE_LIMIT: Final = RateLimit()
 
 
 class InvalidReplyError(KucoinError):

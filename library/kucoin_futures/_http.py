@@ -55,6 +55,7 @@ from ._transport import DeadlineTransport, core_proxy, environment_proxy
 
 logger = logging.getLogger("kucoin_futures.http")
 
+_SECRET: Final = frozenset(name.lower().encode() for name in SECRET_HEADERS)
 # Server time before 2017 or after 2100 is a broken server, not a clock to follow.
 _PLAUSIBLE_SERVER_TIME_MS: Final = range(1_483_228_800_000, 4_102_444_800_000)
 # Errors that sending again can cure; the others (bad URL scheme, ...) would recur.
@@ -67,8 +68,11 @@ _TRANSIENT_TRANSPORT_ERRORS: Final = (
 
 
 def _signed_values(request: httpx.Request) -> list[str]:
-    """The request's signature header values: never to be shown from a reply."""
-    return [request.headers.get(name, "") for name in SECRET_HEADERS]
+    """The request's signature header values: never to be shown from a reply. (One pass
+    over the raw headers: a lookup by name would walk them once per name.)"""
+    return [
+        value.decode("latin-1") for name, value in request.headers.raw if name.lower() in _SECRET
+    ]
 
 
 def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> TransportError:
@@ -239,7 +243,7 @@ def _account(
     if operation is None:
         return
     if isinstance(result, httpx.Response):
-        rate_limit: RateLimit | None = RateLimit.from_headers(result.headers)
+        rate_limit: RateLimit | None = RateLimit.from_raw_headers(result.headers.raw)
     else:
         rate_limit = getattr(result, "rate_limit", None)
     refusal = result if isinstance(result, RateLimitError) else None

@@ -6,7 +6,7 @@ obeys them without any operation passing them on: a `contextvars.ContextVar` is 
 into each asyncio/anyio task, so concurrent reads of one call share its deadline.
 
 The attempt's deadline is a `time.monotonic()` value: the sync transport's streams
-(`_transport.py`) cut every socket operation to the time left; the async client puts the
+(`_network.py`) cut every socket operation to the time left; the async client puts the
 attempt in a cancel scope. The call's deadline is kept in the HTTP client's own clock
 (its `monotonic`, injectable in tests).
 """

@@ -47,11 +47,11 @@ from ._errors import (
     redaction_forms,
     unreadable_reply,
 )
+from ._network import DeadlineTransport, core_proxy, environment_proxy
 from ._operations import Operation, find_operation, shape_problem
 from ._pacing import Pacer
 from ._reply import ACCEPTED_ENCODINGS, BodyReader, UnreadableReply, parse_json
 from ._retry import Calibrate, RetryPolicy, Sleep, Stop, next_step
-from ._transport import DeadlineTransport, core_proxy, environment_proxy
 
 logger = logging.getLogger("kucoin_futures.http")
 

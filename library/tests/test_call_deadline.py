@@ -27,6 +27,7 @@ from kucoin_futures import (
     set_margin_mode,
 )
 from kucoin_futures._defaults import default_deadline_s
+from kucoin_futures._http import KucoinAsyncHTTPClient, KucoinHTTPClient
 
 from .conftest import answering
 
@@ -56,10 +57,11 @@ def storm(time: FakeTime, reset: str | None) -> FuturesClient:
         return httpx.Response(429, headers=headers, json={"code": "429000", "msg": "busy"})
 
     client = answering(refuse)
-    for http in (client.get_httpx_client(), client.get_async_httpx_client()):
-        http.monotonic = time.monotonic  # type: ignore[attr-defined]
-    client.get_httpx_client().sleep = time.sleep  # type: ignore[attr-defined]
-    client.get_async_httpx_client().sleep = time.asleep  # type: ignore[attr-defined]
+    sync_http, async_http = client.get_httpx_client(), client.get_async_httpx_client()
+    assert isinstance(sync_http, KucoinHTTPClient)
+    assert isinstance(async_http, KucoinAsyncHTTPClient)
+    sync_http.monotonic = async_http.monotonic = time.monotonic
+    sync_http.sleep, async_http.sleep = time.sleep, time.asleep
     return client
 
 

@@ -1,4 +1,4 @@
-"""The dependency seams of the HTTP layer (`_transport.py`), each guarded by a canary that
+"""The dependency seams of the HTTP layer (`_network.py`), each guarded by a canary that
 fails naming the seam and the dependency's version, and what a proxied call gets.
 
 Seams: httpcore's `ConnectionPool(network_backend=...)` and its network-backend protocol
@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from kucoin_futures import TransportError, aset_margin_mode, futures_client, set_margin_mode
-from kucoin_futures._transport import _HTTPX_ERRORS, DeadlineBackend, DeadlineTransport
+from kucoin_futures._network import _HTTPX_ERRORS, DeadlineBackend, DeadlineTransport
 
 from . import hostile
 from .conftest import throwaway_credentials

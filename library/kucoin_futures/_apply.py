@@ -26,11 +26,12 @@ from kucoin_futures_client import Client
 from kucoin_futures_client.models import MarginMode
 
 from ._cause import CallResult, Reason, batch_entry_reason, call_result, failure_reason
+from ._deadline import call_deadline, check_deadline_s
 from ._errors import ConfigurationError, InvalidInputError, KucoinError
 from ._margin import BATCH_MAX_SYMBOLS, check_symbols, set_margin_mode
 from ._modes import KNOWN_MODES
 from ._outcome import MarginModeOutcome
-from ._reads import MarginModeReadout, error_code, error_message, get_margin_modes
+from ._reads import MarginModeReadout, error_code, error_message, get_margin_modes, sync_http
 
 Progress = Callable[[str, int, int], None]
 """Called as `progress(stage, done, total)` while reading ("read"), switching ("switch")
@@ -168,12 +169,29 @@ def apply_margin_modes(
     With `dry_run`, only reads are sent. Raises `InvalidInputError` or
     `ConfigurationError` before anything is sent; every other failure is in the report
     (`ApplyReport.error` for the one that ended the call, each symbol's `reason`).
-    `deadline_s` bounds the reads' waiting for rate-limit resets.
+    `deadline_s` bounds the whole call: reads, switches and read-backs (None:
+    `default_deadline_s` of two reads a symbol and two batches). What it stops is
+    reported with its `DeadlineExceededError`.
     """
     wanted = margin_mode_targets(targets)
-    before = read_report(
-        client, list(wanted), progress=_stage(progress, "read"), deadline_s=deadline_s
-    )
+    check_deadline_s(deadline_s)
+    http = sync_http(client)
+    # The reads, switches and read-backs inside inherit this one deadline.
+    with call_deadline(http.monotonic, deadline_s, requests=2 * len(wanted) + 2):
+        return _apply_within_deadline(
+            client, wanted, dry_run=dry_run, verify=verify, progress=progress
+        )
+
+
+def _apply_within_deadline(
+    client: Client,
+    wanted: dict[str, MarginMode],
+    *,
+    dry_run: bool,
+    verify: bool,
+    progress: Progress | None,
+) -> ApplyReport:
+    before = read_report(client, list(wanted), progress=_stage(progress, "read"))
     if before.error is not None:
         rows = tuple(attrs.evolve(row, target=wanted[row.symbol]) for row in before.symbols)
         return ApplyReport(rows, dry_run, before.error)
@@ -193,9 +211,7 @@ def apply_margin_modes(
             current[row.symbol] = row.current
     error = None
     if to_switch:
-        switched = switch_margin_modes(
-            client, to_switch, current, verify=verify, progress=progress, deadline_s=deadline_s
-        )
+        switched = switch_margin_modes(client, to_switch, current, verify=verify, progress=progress)
         reports.update((row.symbol, row) for row in switched.symbols)
         error = switched.error
     return ApplyReport(tuple(reports[s] for s in wanted), dry_run, error)
@@ -258,7 +274,23 @@ def switch_margin_modes(
     back those reported switched (with `verify`). A batch that fails as a whole ends the
     switching: its symbols are `FAILED`, later batches' `NOT_ATTEMPTED`, and what was
     switched before is still read back and reported. `current` is each symbol's mode
-    before, where known."""
+    before, where known. `deadline_s` bounds the switches and the read-back together (None:
+    an enclosing call's deadline, else the default for the requests they need)."""
+    check_deadline_s(deadline_s)
+    symbols_in = sum(len(symbols) for symbols in to_switch.values())
+    requests = symbols_in + -(-symbols_in // BATCH_MAX_SYMBOLS) + len(to_switch)
+    with call_deadline(sync_http(client).monotonic, deadline_s, requests=requests):
+        return _switch_within_deadline(client, to_switch, current, verify=verify, progress=progress)
+
+
+def _switch_within_deadline(
+    client: Client,
+    to_switch: Mapping[MarginMode, Sequence[str]],
+    current: Mapping[str, MarginMode | str | None],
+    *,
+    verify: bool,
+    progress: Progress | None,
+) -> ApplyReport:
     batches = [
         (target, list(symbols[start : start + BATCH_MAX_SYMBOLS]))
         for target, symbols in to_switch.items()
@@ -284,9 +316,7 @@ def switch_margin_modes(
     checked = None
     reported = [s for s, outcome in outcomes.items() if s in outcome.switched]
     if verify and reported:
-        checked = read_report(
-            client, reported, progress=_stage(progress, "verify"), deadline_s=deadline_s
-        )
+        checked = read_report(client, reported, progress=_stage(progress, "verify"))
         error = error or checked.error
     back = {} if checked is None else {row.symbol: row for row in checked.symbols}
     rows = []

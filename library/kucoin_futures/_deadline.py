@@ -1,29 +1,46 @@
-"""One deadline per attempt, from connecting to the last byte of the reply.
+"""Two deadlines: the attempt's (connect to last byte of one send) and the call's (every
+symbol, every retry, every pause of one many-symbol call).
 
-httpx's timeouts bound each socket operation, not the attempt: a server that trickles a
-byte a second never trips a 10 s read timeout. The async client puts the whole attempt
-in a cancel scope (`anyio.fail_after`). A sync call cannot be cancelled from outside, so
-the sync client's connections are made through `DeadlineBackend`: every read, write and
-connect of the attempt gets at most the time left until the attempt's deadline, and
-fails with a timeout once it has passed.
+Both travel in context variables, so that the HTTP layer below the generated operations
+obeys them without any operation passing them on: a `contextvars.ContextVar` is copied
+into each asyncio/anyio task, so concurrent reads of one call share its deadline.
+
+The attempt's deadline is a `time.monotonic()` value: the sync transport's streams
+(`_network.py`) cut every socket operation to the time left; the async client puts the
+attempt in a cancel scope. The call's deadline is kept in the HTTP client's own clock
+(its `monotonic`, injectable in tests).
 """
 
 from __future__ import annotations
 
 import contextvars
-import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Final
 
-import httpcore
+import attrs
 import httpx
 
-from ._defaults import MAX_TIMEOUT_S
+from ._defaults import MAX_DEADLINE_S, MAX_TIMEOUT_S, default_deadline_s
+from ._errors import InvalidInputError
 
 ATTEMPT_DEADLINE: Final[contextvars.ContextVar[float | None]] = contextvars.ContextVar(
     "kucoin_futures_attempt_deadline", default=None
+)
+
+
+@attrs.frozen
+class CallDeadline:
+    """When the current call must end (`at`, in the HTTP client's clock) and the number
+    of seconds it was given (for messages)."""
+
+    at: float
+    seconds: float
+
+
+CALL_DEADLINE: Final[contextvars.ContextVar[CallDeadline | None]] = contextvars.ContextVar(
+    "kucoin_futures_call_deadline", default=None
 )
 
 
@@ -37,8 +54,8 @@ def attempt_deadline_s(timeout: httpx.Timeout) -> float:
 
 @contextmanager
 def attempt_deadline(seconds: float) -> Iterator[float]:
-    """Sets the deadline that `DeadlineBackend` streams obey for the attempt inside; yields
-    it (a `time.monotonic()` value)."""
+    """Sets the deadline that the sync transport's streams obey for the attempt inside;
+    yields it (a `time.monotonic()` value)."""
     deadline = time.monotonic() + seconds
     token = ATTEMPT_DEADLINE.set(deadline)
     try:
@@ -47,7 +64,8 @@ def attempt_deadline(seconds: float) -> Iterator[float]:
         ATTEMPT_DEADLINE.reset(token)
 
 
-def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
+def time_left(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout` cut to the time left of the current attempt; `error` once it has passed."""
     deadline = ATTEMPT_DEADLINE.get()
     if deadline is None:
         return timeout
@@ -57,74 +75,36 @@ def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        left = _time_left(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, left))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """A network backend whose streams obey the current attempt's deadline."""
-
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        left = _time_left(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(
-            self._backend.connect_tcp(host, port, left, local_address, socket_options)
+def check_deadline_s(deadline_s: object) -> None:
+    """`InvalidInputError` unless `deadline_s` is None or seconds from 0 to a day."""
+    if deadline_s is not None and (
+        isinstance(deadline_s, bool)
+        or not isinstance(deadline_s, int | float)
+        or not 0 <= deadline_s <= MAX_DEADLINE_S
+    ):
+        raise InvalidInputError(
+            f"deadline_s must be a number of seconds from 0 to {MAX_DEADLINE_S:g} (or None)"
         )
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        left = _time_left(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, left, socket_options))
 
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
-def obey_deadlines(transport: httpx.BaseTransport) -> bool:
-    """Makes an `httpx.HTTPTransport`'s connections obey attempt deadlines; returns
-    whether it could (another transport, e.g. a test's MockTransport, is left alone: the
-    client still checks the deadline between the chunks of the body).
-
-    httpx offers no public way to give a transport a network backend, so this reaches
-    into `HTTPTransport._pool._network_backend` (httpx 0.28, httpcore 1.0, both pinned);
-    a test fails if an upgrade moves them.
-    """
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if not isinstance(backend, httpcore.NetworkBackend):
-        return False
-    if not isinstance(backend, DeadlineBackend):
-        pool._network_backend = DeadlineBackend(backend)  # type: ignore[union-attr]
-    return True
+@contextmanager
+def call_deadline(
+    monotonic: Callable[[], float], deadline_s: float | None, *, requests: int
+) -> Iterator[CallDeadline]:
+    """Sets the deadline of the call inside: every request it makes, each retry and each
+    pause end by then. `deadline_s` None: the deadline of an enclosing call if there is
+    one (`apply_margin_modes` reads and switches within its own), else
+    `default_deadline_s(requests)`. A given `deadline_s` never extends an enclosing one."""
+    outer = CALL_DEADLINE.get()
+    if deadline_s is None and outer is not None:
+        deadline = outer
+    else:
+        seconds = default_deadline_s(requests) if deadline_s is None else float(deadline_s)
+        deadline = CallDeadline(monotonic() + seconds, seconds)
+        if outer is not None and outer.at < deadline.at:
+            deadline = outer
+    token = CALL_DEADLINE.set(deadline)
+    try:
+        yield deadline
+    finally:
+        CALL_DEADLINE.reset(token)

@@ -7,6 +7,7 @@ Hierarchy::
     ├── InvalidInputError           bad arguments, found before sending (also a ValueError)
     ├── TransportError              connection error, timeout, reset (chains the httpx error)
     ├── InvalidReplyError           a reply not of the documented shape (retryable: cut off)
+    ├── DeadlineExceededError       the call's `deadline_s` passed: not sent (again)
     └── KucoinAPIError              KuCoin answered with a code other than "200000"
         ├── AuthenticationError     400001-400005, 400009
         ├── PermissionDeniedError   400006-400008, 400010, 411100
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
 from urllib.parse import quote, quote_plus
 
 import attrs
@@ -38,6 +40,7 @@ from ._reply import UnreadableReply, parse_json
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "InvalidInputError",
     "InvalidParameterError",
     "InvalidReplyError",
@@ -73,6 +76,20 @@ class TransportError(KucoinError):
         self.retryable = retryable
 
 
+class DeadlineExceededError(KucoinError):
+    """The call's `deadline_s` passed before this request (or symbol) was done: nothing
+    more was sent for it. `deadline_s` is the call's deadline; `last_error` the error of
+    the last attempt, when one was sent and failed (also chained as `__cause__`)."""
+
+    def __init__(
+        self, message: str, *, deadline_s: float, last_error: KucoinError | None = None
+    ) -> None:
+        super().__init__(message)
+        self.deadline_s = deadline_s
+        self.last_error = last_error
+        self.__cause__ = last_error
+
+
 @attrs.frozen
 class RateLimit:
     """The `gw-ratelimit-*` values of a reply; None where the reply had no such header."""
@@ -89,11 +106,30 @@ class RateLimit:
             _int_or_none(headers.get("gw-ratelimit-reset")),
         )
 
+    @classmethod
+    def from_raw_headers(cls, headers: Iterable[tuple[bytes, bytes]]) -> RateLimit:
+        """`from_headers` in one pass over raw (name, value) pairs, as `httpx.Headers.raw`
+        gives them (three lookups by name would walk them three times)."""
+        found: dict[bytes, bytes] = {}
+        for name, value in headers:
+            if name[:13].lower() == b"gw-ratelimit-":
+                found.setdefault(name.lower(), value)
+        if not found:
+            return _NO_RATE_LIMIT
+        return cls(
+            _int_or_none(found.get(b"gw-ratelimit-limit", b"").decode("latin-1") or None),
+            _int_or_none(found.get(b"gw-ratelimit-remaining", b"").decode("latin-1") or None),
+            _int_or_none(found.get(b"gw-ratelimit-reset", b"").decode("latin-1") or None),
+        )
+
     def __str__(self) -> str:
         return (
             f"remaining {_dash(self.remaining)} of {_dash(self.limit)}, "
             f"resets in {_dash(self.reset_ms)} ms"
         )
+
+
+_NO_RATE_LIMIT: Final = RateLimit()
 
 
 class InvalidReplyError(KucoinError):

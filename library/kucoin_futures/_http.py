@@ -5,6 +5,11 @@ generated function gets it too. Each attempt is a fresh `super().send()`, which 
 signing auth flow again: every attempt carries a new timestamp and signature. What an
 operation's success looks like, and whether it is signed, comes from the spec
 (`_operations.py`); nothing here names an operation.
+
+One code path for sync and async: `_SharedClient.send_plan` decides everything (pauses,
+attempts, retries, clock sync, the call's deadline) as a generator that yields what to do
+next (`Sleep`, `Send`, `Calibrate`) and receives what came of it. Each twin drives it in
+a short loop and holds only its own I/O: sending and reading one attempt, sleeping.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Awaitable, Callable, Generator, Iterable
+from typing import Any, Final
 
+import attrs
 import httpx
 
 from kucoin_futures_auth import SECRET_HEADERS, Clock
@@ -22,11 +28,12 @@ from kucoin_futures_client import Client
 from kucoin_futures_client.api.public import get_server_time
 from kucoin_futures_client.models import ServerTimeResponse
 
-from ._deadline import attempt_deadline, attempt_deadline_s, obey_deadlines
+from ._deadline import CALL_DEADLINE, CallDeadline, attempt_deadline, attempt_deadline_s
 from ._defaults import DEFAULT_MAX_REPLY_BYTES
 from ._errors import (
     SUCCESS_CODE,
     ConfigurationError,
+    DeadlineExceededError,
     InvalidReplyError,
     KucoinAPIError,
     KucoinError,
@@ -40,17 +47,15 @@ from ._errors import (
     redaction_forms,
     unreadable_reply,
 )
+from ._network import DeadlineTransport, core_proxy, environment_proxy
 from ._operations import Operation, find_operation, shape_problem
 from ._pacing import Pacer
 from ._reply import ACCEPTED_ENCODINGS, BodyReader, UnreadableReply, parse_json
 from ._retry import Calibrate, RetryPolicy, Sleep, Stop, next_step
 
-if TYPE_CHECKING:
-    from httpx._client import UseClientDefault
-    from httpx._types import AuthTypes
-
 logger = logging.getLogger("kucoin_futures.http")
 
+_SECRET: Final = frozenset(name.lower().encode() for name in SECRET_HEADERS)
 # Server time before 2017 or after 2100 is a broken server, not a clock to follow.
 _PLAUSIBLE_SERVER_TIME_MS: Final = range(1_483_228_800_000, 4_102_444_800_000)
 # Errors that sending again can cure; the others (bad URL scheme, ...) would recur.
@@ -63,8 +68,11 @@ _TRANSIENT_TRANSPORT_ERRORS: Final = (
 
 
 def _signed_values(request: httpx.Request) -> list[str]:
-    """The request's signature header values: never to be shown from a reply."""
-    return [request.headers.get(name, "") for name in SECRET_HEADERS]
+    """The request's signature header values: never to be shown from a reply. (One pass
+    over the raw headers: a lookup by name would walk them once per name.)"""
+    return [
+        value.decode("latin-1") for name, value in request.headers.raw if name.lower() in _SECRET
+    ]
 
 
 def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> TransportError:
@@ -128,18 +136,19 @@ def _wire_chunks(response: httpx.Response) -> Iterable[bytes]:
 
 class CheckedResponse(httpx.Response):
     """A success reply as the HTTP layer hands it on: read within the size cap, parsed by
-    the bounded parser (`_reply.parse_json`) and of the spec's shape. `json()` returns
-    that checked parse (the same object each time), so the generated parser works on
-    exactly what was checked, without parsing the body again."""
+    the bounded parser (`_reply.parse_json`) and of the spec's shape. Built with httpx's
+    public constructor over the checked body; `content` is that body and `json()` that
+    checked parse (the same object each time), so the generated parser works on exactly
+    what was checked, without reading or parsing the body again."""
 
     def __init__(self, response: httpx.Response, body: bytes, parsed: Any) -> None:
         headers: httpx.Headers | list[tuple[bytes, bytes]] = response.headers
-        if "content-encoding" in response.headers:  # the body is decoded already
+        if "content-encoding" in headers:  # the body is decoded already
             headers = [
                 (name, value)
                 for name, value in response.headers.raw
                 if name.lower() not in (b"content-encoding", b"content-length")
-            ] + [(b"content-length", str(len(body)).encode())]
+            ] + [(b"content-length", b"%d" % len(body))]
         super().__init__(
             response.status_code,
             headers=headers,
@@ -148,15 +157,22 @@ class CheckedResponse(httpx.Response):
             extensions=response.extensions,
             history=response.history,
         )
-        # The body is in hand: what `read()` would set, without copying it through
-        # httpx's decoders once more (20 us, a tenth of this layer's cost per call).
-        self._content = body
         with contextlib.suppress(RuntimeError):  # an in-memory reply (MockTransport) has none
             self.elapsed = response.elapsed
-        self._parsed = parsed
+        self.checked_body = body
+        self.checked_json = parsed
+
+    @property
+    def content(self) -> bytes:
+        # The body in hand, not copied through httpx's decoders once more (measured:
+        # 20 us, a tenth of this layer's cost per call).
+        return self.checked_body
+
+    def read(self) -> bytes:
+        return self.checked_body
 
     def json(self, **kwargs: Any) -> Any:
-        return super().json(**kwargs) if kwargs else self._parsed
+        return super().json(**kwargs) if kwargs else self.checked_json
 
 
 def _checked_reply(
@@ -227,7 +243,7 @@ def _account(
     if operation is None:
         return
     if isinstance(result, httpx.Response):
-        rate_limit: RateLimit | None = RateLimit.from_headers(result.headers)
+        rate_limit: RateLimit | None = RateLimit.from_raw_headers(result.headers.raw)
     else:
         rate_limit = getattr(result, "rate_limit", None)
     refusal = result if isinstance(result, RateLimitError) else None
@@ -299,7 +315,161 @@ def _apply_offset(clock: Clock, reply: object, before: float, after: float) -> i
     return offset
 
 
-class KucoinHTTPClient(httpx.Client):
+@attrs.frozen
+class Send:
+    """Send the request once, within `seconds` (connect to last byte)."""
+
+    seconds: float
+
+
+Action = Sleep | Send | Calibrate
+"""What `send_plan` asks its driver to do next."""
+Plan = Generator[Action, "httpx.Response | KucoinError | None", httpx.Response]
+
+
+def _past_deadline(
+    request: httpx.Request, deadline: CallDeadline, error: KucoinError | None
+) -> DeadlineExceededError:
+    target = request.url.raw_path.decode("ascii", "replace")[:200]
+    if error is None:
+        what = f"{request.method} {target} not sent"
+    else:
+        what = f"{request.method} {target} not sent again after {_describe(error)}"
+    return DeadlineExceededError(
+        f"{what}: the call's deadline of {deadline.seconds:g} s has passed",
+        deadline_s=deadline.seconds,
+        last_error=error,
+    )
+
+
+class _SharedClient:
+    """What `KucoinHTTPClient` and `KucoinAsyncHTTPClient` share: settings and the plan of
+    one `send()`. Mixed in before the httpx client class."""
+
+    attempt_deadline_s: float
+    max_reply_bytes: int
+    pacer: Pacer
+    retry: RetryPolicy | None
+    clock: Clock | None
+    clock_sync: bool
+    monotonic: Callable[[], float]
+
+    def _configure(
+        self,
+        timeout: httpx.Timeout,
+        *,
+        retry: RetryPolicy | None,
+        clock: Clock | None,
+        clock_sync: bool,
+        pacer: Pacer | None,
+        max_reply_bytes: int,
+        monotonic: Callable[[], float],
+    ) -> None:
+        self.attempt_deadline_s = attempt_deadline_s(timeout)
+        self.max_reply_bytes = max_reply_bytes
+        self.pacer = pacer if pacer is not None else Pacer()
+        self.retry = retry
+        self.clock = clock
+        self.clock_sync = clock_sync
+        self.monotonic = monotonic
+
+    def send_plan(self, request: httpx.Request, operation: Operation | None) -> Plan:
+        """Every decision of one `send()`: yields a `Sleep`, `Send` (receives the attempt's
+        success response or error) or `Calibrate` (receives None, or the calibration's
+        error); returns the success response, or raises the error that ends the call.
+
+        The call's deadline (`_deadline.call_deadline`), when one is set, bounds it all:
+        no pause runs past it, each attempt gets at most the time left, and once it has
+        passed nothing more is sent (`DeadlineExceededError`)."""
+        deadline = CALL_DEADLINE.get()
+        signed = operation is None or operation.signed
+        may_calibrate = signed and self.clock_sync and self.clock is not None
+        started = self.monotonic()
+        pause = _pause_s(self.pacer, operation, self.retry, now=started, elapsed_s=0.0, delay_s=0.0)
+        if pause is None:
+            assert operation is not None
+            wait_ms = round(self.pacer.wait_s(operation.pool, started) * 1000)
+            raise QuotaWaitError(operation.pool, wait_ms)
+        attempt = 1
+        error: KucoinError | None = None
+        now = started
+        while True:
+            seconds = self.attempt_deadline_s
+            if deadline is not None:
+                left = deadline.at - now - pause
+                if left <= 0:
+                    raise _past_deadline(request, deadline, error)
+                seconds = min(seconds, left)
+            if pause > 0:
+                yield Sleep(pause)
+            if operation is not None:
+                self.pacer.sending(operation.pool)
+            result: httpx.Response | KucoinError | None = None
+            try:
+                result = yield Send(seconds)
+            finally:  # the pacer learns of every send's end, however it ends (cancelled)
+                _account(self.pacer, operation, self.monotonic(), result)
+            assert result is not None
+            now = self.monotonic()
+            _log_attempt(request, result, attempt, now - started)
+            if isinstance(result, httpx.Response):
+                return result
+            error = result
+            step = next_step(
+                self.retry,
+                error,
+                attempt=attempt,
+                elapsed_s=now - started,
+                may_calibrate=may_calibrate,
+            )
+            if isinstance(step, Stop):
+                raise error
+            _log_retry(step, attempt, error)
+            if isinstance(step, Calibrate):
+                may_calibrate = False
+                failure = yield step
+                if isinstance(failure, KucoinError):
+                    raise error from failure
+                now = self.monotonic()
+            delay_s = step.seconds if isinstance(step, Sleep) else 0.0
+            pause = _pause_s(
+                self.pacer, operation, self.retry, now=now, elapsed_s=now - started, delay_s=delay_s
+            )
+            if pause is None:
+                raise error
+            attempt += 1
+
+    def _require_clock(self) -> Clock:
+        if self.clock is None:
+            raise ConfigurationError("this client has no clock to calibrate")
+        return self.clock
+
+
+def _with_deadline_transport(httpx_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The sync client's httpx settings with `DeadlineTransport` as its transport, unless
+    the caller gave a transport of their own. Its proxy is `proxy=`, else the
+    environment's for the base URL (when `trust_env`): httpx itself ignores environment
+    proxies once a transport is given."""
+    if httpx_kwargs.get("transport") is not None:
+        return httpx_kwargs
+    settings = dict(httpx_kwargs)
+    trust_env = settings.get("trust_env", True)
+    proxy = settings.pop("proxy", None)
+    if proxy is None and trust_env:
+        proxy = environment_proxy(httpx.URL(settings.get("base_url", "")))
+    settings["transport"] = DeadlineTransport(
+        verify=settings.get("verify", True),
+        cert=settings.get("cert"),
+        trust_env=trust_env,
+        http1=settings.get("http1", True),
+        http2=settings.get("http2", False),
+        limits=settings.get("limits"),
+        proxy=None if proxy is None else core_proxy(proxy),
+    )
+    return settings
+
+
+class KucoinHTTPClient(_SharedClient, httpx.Client):
     """An `httpx.Client` whose `send()` maps replies to typed errors, retries per `retry`
     (None: never) and, on a 400002 reply, measures the clock offset once and resends.
 
@@ -319,101 +489,60 @@ class KucoinHTTPClient(httpx.Client):
         monotonic: Callable[[], float] = time.monotonic,
         **httpx_kwargs: Any,
     ) -> None:
-        super().__init__(**httpx_kwargs)
+        super().__init__(**_with_deadline_transport(httpx_kwargs))
         self.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
-        self.attempt_deadline_s = attempt_deadline_s(self.timeout)
-        self.max_reply_bytes = max_reply_bytes
-        self.pacer = pacer if pacer is not None else Pacer()
-        self.retry = retry
-        self.clock = clock
-        self.clock_sync = clock_sync
+        self._configure(
+            self.timeout,
+            retry=retry,
+            clock=clock,
+            clock_sync=clock_sync,
+            pacer=pacer,
+            max_reply_bytes=max_reply_bytes,
+            monotonic=monotonic,
+        )
         self.sleep = sleep
-        self.monotonic = monotonic
-        for transport in (self._transport, *self._mounts.values()):
-            if transport is not None:
-                obey_deadlines(transport)
 
     def send(
         self,
         request: httpx.Request,
         *,
         stream: bool = False,
-        auth: AuthTypes | UseClientDefault | None = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | UseClientDefault = httpx.USE_CLIENT_DEFAULT,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
         operation = find_operation(request.method, request.url.path)
-        signed = operation is None or operation.signed
-        if not signed:
+        if operation is not None and not operation.signed:
             auth = None
-        may_calibrate = signed and self.clock_sync and self.clock is not None
-        started = self.monotonic()
-        pause = _pause_s(self.pacer, operation, self.retry, now=started, elapsed_s=0.0, delay_s=0.0)
-        if pause is None:
-            assert operation is not None
-            wait_ms = round(self.pacer.wait_s(operation.pool, started) * 1000)
-            raise QuotaWaitError(operation.pool, wait_ms)
-        attempt = 1
-        while True:
-            if pause > 0:
-                self.sleep(pause)
-            result = self._attempt(request, auth, follow_redirects, operation)
-            now = self.monotonic()
-            _log_attempt(request, result, attempt, now - started)
-            if isinstance(result, httpx.Response):
-                return result
-            error = result
-            step = next_step(
-                self.retry,
-                error,
-                attempt=attempt,
-                elapsed_s=now - started,
-                may_calibrate=may_calibrate,
-            )
-            if isinstance(step, Stop):
-                raise error
-            _log_retry(step, attempt, error)
-            if isinstance(step, Calibrate):
-                may_calibrate = False
+        plan = self.send_plan(request, operation)
+        with contextlib.closing(plan):
+            action = next(plan)
+            while True:
+                outcome: httpx.Response | KucoinError | None = None
+                if isinstance(action, Send):
+                    outcome = self._send_once(
+                        request, action.seconds, auth, follow_redirects, operation
+                    )
+                elif isinstance(action, Sleep):
+                    self.sleep(action.seconds)
+                else:
+                    outcome = self._calibrate_for_retry()
                 try:
-                    self.calibrate_clock()
-                except KucoinError as exc:
-                    raise error from exc
-            delay_s = step.seconds if isinstance(step, Sleep) else 0.0
-            pause = _pause_s(
-                self.pacer, operation, self.retry, now=now, elapsed_s=now - started, delay_s=delay_s
-            )
-            if pause is None:
-                raise error
-            attempt += 1
+                    action = plan.send(outcome)
+                except StopIteration as done:
+                    response: httpx.Response = done.value
+                    return response
 
-    def _attempt(
+    def _send_once(
         self,
         request: httpx.Request,
-        auth: AuthTypes | UseClientDefault | None,
-        follow_redirects: bool | UseClientDefault,
+        seconds: float,
+        auth: Any,
+        follow_redirects: Any,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
-        """One send: the response of a success, or the error it stands for. The pacer
-        learns of every send and of its end, however it ends (even cancelled)."""
-        if operation is not None:
-            self.pacer.sending(operation.pool)
-        result: httpx.Response | KucoinError | None = None
-        try:
-            result = self._send_and_read(request, auth, follow_redirects, operation)
-        finally:
-            _account(self.pacer, operation, self.monotonic(), result)
-        return result
-
-    def _send_and_read(
-        self,
-        request: httpx.Request,
-        auth: AuthTypes | UseClientDefault | None,
-        follow_redirects: bool | UseClientDefault,
-        operation: Operation | None,
-    ) -> httpx.Response | KucoinError:
-        """One send and its reply read, within the attempt's deadline and the size cap:
-        the response of a success, or its error."""
-        with attempt_deadline(self.attempt_deadline_s) as deadline:
+        """One send and its reply read, within `seconds` and the size cap: the response of
+        a success, or its error."""
+        with attempt_deadline(seconds) as deadline:
             try:
                 response = super().send(
                     request, stream=True, auth=auth, follow_redirects=follow_redirects
@@ -424,7 +553,7 @@ class KucoinHTTPClient(httpx.Client):
                         reader.feed(chunk)
                         # Also for transports that ignore the deadline (a test's MockTransport).
                         if time.monotonic() > deadline:
-                            return _late(request, self.attempt_deadline_s)
+                            return _late(request, seconds)
                     body = reader.body()
                 except UnreadableReply as exc:
                     return _unreadable(response, request, reader, exc)
@@ -432,9 +561,16 @@ class KucoinHTTPClient(httpx.Client):
                     response.close()
             except httpx.RequestError as exc:
                 if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline:
-                    return _late(request, self.attempt_deadline_s, exc)
+                    return _late(request, seconds, exc)
                 return _transport_error(exc, request)
         return _checked_reply(response, body, request, operation)
+
+    def _calibrate_for_retry(self) -> KucoinError | None:
+        try:
+            self.calibrate_clock()
+        except KucoinError as exc:
+            return exc
+        return None
 
     def calibrate_clock(self) -> int:
         """Measure the offset of `clock` to KuCoin's server time with the generated
@@ -444,11 +580,6 @@ class KucoinHTTPClient(httpx.Client):
         reply = get_server_time.sync(client=_server_view(self))
         return _apply_offset(clock, reply, before, clock.time_fn())
 
-    def _require_clock(self) -> Clock:
-        if self.clock is None:
-            raise ConfigurationError("this client has no clock to calibrate")
-        return self.clock
-
 
 async def _anyio_sleep(seconds: float) -> None:
     import anyio  # only retries need it; importing it up front would slow every start
@@ -456,10 +587,12 @@ async def _anyio_sleep(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
-class KucoinAsyncHTTPClient(httpx.AsyncClient):
-    """The `httpx.AsyncClient` twin of `KucoinHTTPClient`: same decisions, same errors; it
-    waits with the running event loop's sleep (asyncio or trio, through anyio).
-    `sleep` (a coroutine function) and `monotonic` are replaceable in tests."""
+class KucoinAsyncHTTPClient(_SharedClient, httpx.AsyncClient):
+    """The `httpx.AsyncClient` twin of `KucoinHTTPClient`: the same plan, driven with
+    awaits; it waits with the running event loop's sleep (asyncio or trio, through anyio)
+    and bounds each attempt with a cancel scope, so httpx's own transports (also those
+    of environment proxies) keep the deadline. `sleep` (a coroutine function) and
+    `monotonic` are replaceable in tests."""
 
     def __init__(
         self,
@@ -475,99 +608,61 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
     ) -> None:
         super().__init__(**httpx_kwargs)
         self.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
-        self.attempt_deadline_s = attempt_deadline_s(self.timeout)
-        self.max_reply_bytes = max_reply_bytes
-        self.pacer = pacer if pacer is not None else Pacer()
-        self.retry = retry
-        self.clock = clock
-        self.clock_sync = clock_sync
+        self._configure(
+            self.timeout,
+            retry=retry,
+            clock=clock,
+            clock_sync=clock_sync,
+            pacer=pacer,
+            max_reply_bytes=max_reply_bytes,
+            monotonic=monotonic,
+        )
         self.sleep = sleep
-        self.monotonic = monotonic
 
     async def send(
         self,
         request: httpx.Request,
         *,
         stream: bool = False,
-        auth: AuthTypes | UseClientDefault | None = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | UseClientDefault = httpx.USE_CLIENT_DEFAULT,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
         operation = find_operation(request.method, request.url.path)
-        signed = operation is None or operation.signed
-        if not signed:
+        if operation is not None and not operation.signed:
             auth = None
-        may_calibrate = signed and self.clock_sync and self.clock is not None
-        started = self.monotonic()
-        pause = _pause_s(self.pacer, operation, self.retry, now=started, elapsed_s=0.0, delay_s=0.0)
-        if pause is None:
-            assert operation is not None
-            wait_ms = round(self.pacer.wait_s(operation.pool, started) * 1000)
-            raise QuotaWaitError(operation.pool, wait_ms)
-        attempt = 1
-        while True:
-            if pause > 0:
-                await self.sleep(pause)
-            result = await self._attempt(request, auth, follow_redirects, operation)
-            now = self.monotonic()
-            _log_attempt(request, result, attempt, now - started)
-            if isinstance(result, httpx.Response):
-                return result
-            error = result
-            step = next_step(
-                self.retry,
-                error,
-                attempt=attempt,
-                elapsed_s=now - started,
-                may_calibrate=may_calibrate,
-            )
-            if isinstance(step, Stop):
-                raise error
-            _log_retry(step, attempt, error)
-            if isinstance(step, Calibrate):
-                may_calibrate = False
+        plan = self.send_plan(request, operation)
+        with contextlib.closing(plan):
+            action = next(plan)
+            while True:
+                outcome: httpx.Response | KucoinError | None = None
+                if isinstance(action, Send):
+                    outcome = await self._send_once(
+                        request, action.seconds, auth, follow_redirects, operation
+                    )
+                elif isinstance(action, Sleep):
+                    await self.sleep(action.seconds)
+                else:
+                    outcome = await self._calibrate_for_retry()
                 try:
-                    await self.calibrate_clock()
-                except KucoinError as exc:
-                    raise error from exc
-            delay_s = step.seconds if isinstance(step, Sleep) else 0.0
-            pause = _pause_s(
-                self.pacer, operation, self.retry, now=now, elapsed_s=now - started, delay_s=delay_s
-            )
-            if pause is None:
-                raise error
-            attempt += 1
+                    action = plan.send(outcome)
+                except StopIteration as done:
+                    response: httpx.Response = done.value
+                    return response
 
-    async def _attempt(
+    async def _send_once(
         self,
         request: httpx.Request,
-        auth: AuthTypes | UseClientDefault | None,
-        follow_redirects: bool | UseClientDefault,
+        seconds: float,
+        auth: Any,
+        follow_redirects: Any,
         operation: Operation | None,
     ) -> httpx.Response | KucoinError:
-        """One send: the response of a success, or the error it stands for. The pacer
-        learns of every send and of its end, however it ends (even cancelled)."""
-        if operation is not None:
-            self.pacer.sending(operation.pool)
-        result: httpx.Response | KucoinError | None = None
-        try:
-            result = await self._send_and_read(request, auth, follow_redirects, operation)
-        finally:
-            _account(self.pacer, operation, self.monotonic(), result)
-        return result
-
-    async def _send_and_read(
-        self,
-        request: httpx.Request,
-        auth: AuthTypes | UseClientDefault | None,
-        follow_redirects: bool | UseClientDefault,
-        operation: Operation | None,
-    ) -> httpx.Response | KucoinError:
-        """One send and its reply read, within the attempt's deadline (a cancel scope)
-        and the size cap: the response of a success, or its error."""
+        """One send and its reply read, within `seconds` (a cancel scope) and the size
+        cap: the response of a success, or its error."""
         import anyio  # loaded by httpx's async transport already
 
         try:
-            with anyio.fail_after(self.attempt_deadline_s):
+            with anyio.fail_after(seconds):
                 response = await super().send(
                     request, stream=True, auth=auth, follow_redirects=follow_redirects
                 )
@@ -586,8 +681,15 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         except httpx.RequestError as exc:
             return _transport_error(exc, request)
         except TimeoutError as exc:
-            return _late(request, self.attempt_deadline_s, exc)
+            return _late(request, seconds, exc)
         return _checked_reply(response, body, request, operation)
+
+    async def _calibrate_for_retry(self) -> KucoinError | None:
+        try:
+            await self.calibrate_clock()
+        except KucoinError as exc:
+            return exc
+        return None
 
     async def calibrate_clock(self) -> int:
         """`KucoinHTTPClient.calibrate_clock` through this async client."""
@@ -595,8 +697,3 @@ class KucoinAsyncHTTPClient(httpx.AsyncClient):
         before = clock.time_fn()
         reply = await get_server_time.asyncio(client=_server_view(self))
         return _apply_offset(clock, reply, before, clock.time_fn())
-
-    def _require_clock(self) -> Clock:
-        if self.clock is None:
-            raise ConfigurationError("this client has no clock to calibrate")
-        return self.clock

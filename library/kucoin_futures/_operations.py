@@ -144,11 +144,15 @@ def _object_problem(shape: Shape, value: dict[str, Any]) -> _Problem | None:
     extra = shape.get("additionalProperties")
     if extra is None:
         return None
-    members = (
-        value.items()
-        if not properties
-        else [(k, v) for k, v in value.items() if k not in properties]
-    )
+    if not properties:
+        # A map of a thousand symbols to mode strings is the usual reply: when every
+        # member has the leaf's plain type, one C-level pass says so (measured at 1000
+        # symbols: 10 us instead of 40 for one isinstance a member).
+        plain = _PLAIN_LEAVES.get(extra["type"]) if extra.keys() == {"type"} else None
+        if plain is not None and set(map(type, value.values())) <= {plain}:
+            return None
+        return _members_problem(extra, value.items(), "[{!r}]")
+    members = [(k, v) for k, v in value.items() if k not in properties]
     return _members_problem(extra, members, "[{!r}]")
 
 

@@ -13,8 +13,8 @@ read waits it out itself, up to `deadline_s`, rather than failing the symbols.
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -23,9 +23,11 @@ from kucoin_futures_client.api.positions import get_margin_mode as read_operatio
 from kucoin_futures_client.models import GetMarginModeResponse, MarginMode
 from kucoin_futures_client.types import Response
 
+from ._deadline import CallDeadline, call_deadline, check_deadline_s
 from ._errors import (
     AuthenticationError,
     ConfigurationError,
+    DeadlineExceededError,
     InvalidInputError,
     InvalidReplyError,
     KucoinAPIError,
@@ -40,15 +42,13 @@ from ._modes import reported_mode
 from ._pacing import DEFAULT_BLOCK_MS, MAX_BLOCK_MS
 from ._retry import reset_ms
 
-DEFAULT_DEADLINE_S: Final = 120.0
-"""How long a many-symbol read may wait for rate-limit resets in all (four windows)."""
-MAX_DEADLINE_S: Final = 24 * 3600.0
 DEFAULT_CONCURRENCY: Final = 4
 MAX_RATE_LIMIT_WAITS: Final = 8
 """How often one symbol's read may be held back by a used-up quota before it fails."""
 # Every read would fail the same way: these end the whole call.
 _WHOLE_CALL_ERRORS: Final = (AuthenticationError, PermissionDeniedError, ConfigurationError)
 _NOT_OURS: Final = "reading margin modes needs a client made by futures_client()"
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -58,8 +58,8 @@ class MarginModeReadout:
     Every requested symbol is in exactly one of `modes` (a `MarginMode`, or the string
     KuCoin sent for a mode this version does not know) and `failed` (the typed error of
     its read: `InvalidParameterError` code 200003 for an unknown symbol, a
-    `ServerError` or `TransportError` after retries, a `RateLimitError` past the
-    deadline, ...). Both keep the request's order.
+    `ServerError` or `TransportError` after retries, a `DeadlineExceededError` once
+    the call's deadline has passed, ...). Both keep the request's order.
     """
 
     requested: tuple[str, ...]
@@ -100,17 +100,6 @@ def _check_symbol(symbol: object) -> str:
     raise InvalidInputError(f"symbol must be a string, got {type(symbol).__name__}")
 
 
-def _check_deadline(deadline_s: object) -> None:
-    if (
-        isinstance(deadline_s, bool)
-        or not isinstance(deadline_s, int | float)
-        or not 0 <= deadline_s <= MAX_DEADLINE_S
-    ):
-        raise InvalidInputError(
-            f"deadline_s must be a number of seconds from 0 to {MAX_DEADLINE_S:g}"
-        )
-
-
 def _mode_of(symbol: str, response: Response[Any]) -> MarginMode | str:
     parsed = response.parsed
     if not isinstance(parsed, GetMarginModeResponse):
@@ -127,14 +116,14 @@ def _mode_of(symbol: str, response: Response[Any]) -> MarginMode | str:
     return reported_mode(parsed.data.margin_mode)
 
 
-def _sync_http(client: Client) -> KucoinHTTPClient:
+def sync_http(client: Client) -> KucoinHTTPClient:
     http = client.get_httpx_client()
     if not isinstance(http, KucoinHTTPClient):
         raise ConfigurationError(_NOT_OURS)
     return http
 
 
-def _async_http(client: Client) -> KucoinAsyncHTTPClient:
+def async_http(client: Client) -> KucoinAsyncHTTPClient:
     http = client.get_async_httpx_client()
     if not isinstance(http, KucoinAsyncHTTPClient):
         raise ConfigurationError(_NOT_OURS)
@@ -149,77 +138,203 @@ def get_margin_mode(client: Client, symbol: str) -> MarginMode | str:
     an unknown symbol, another `KucoinAPIError`, `TransportError` or `InvalidReplyError`.
     """
     symbol = _check_symbol(symbol)
-    _sync_http(client)
+    sync_http(client)
+    return _read_mode(client, symbol)
+
+
+def _read_mode(client: Client, symbol: str) -> MarginMode | str:
     return _mode_of(symbol, read_operation.sync_detailed(client=client, symbol=symbol))
 
 
 async def aget_margin_mode(client: Client, symbol: str) -> MarginMode | str:
     """`get_margin_mode` through the client's async httpx client."""
     symbol = _check_symbol(symbol)
-    _async_http(client)
+    async_http(client)
     response = await read_operation.asyncio_detailed(client=client, symbol=symbol)
     return _mode_of(symbol, response)
 
 
 @attrs.define
-class _HeldBack:
-    """Decides, after a rate-limit refusal of one symbol's read, whether to wait and
-    read it again: at most MAX_RATE_LIMIT_WAITS times, and never past the deadline."""
+class ReadTally(Generic[T]):
+    """The bookkeeping of one many-symbol read, shared by the sync and async loops of
+    `read_many` / `aread_many`: what was read, what failed, and whether a failed read is
+    worth another try (a rate-limit refusal: at most MAX_RATE_LIMIT_WAITS times per
+    symbol, never past the call's deadline). Pure: the loops do the I/O."""
 
-    deadline: float
+    requested: tuple[str, ...]
+    deadline: CallDeadline
     monotonic: Callable[[], float]
+    progress: Callable[[int, int], None] | None
+    values: dict[str, T] = attrs.field(factory=dict)
+    failed: dict[str, KucoinError] = attrs.field(factory=dict)
+    fatal: KucoinError | None = None
     waits: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
-    def wait_s(self, symbol: str, error: RateLimitError) -> float | None:
-        self.waits[symbol] += 1
-        if self.waits[symbol] > MAX_RATE_LIMIT_WAITS:
+    def may_send(self, symbol: str) -> bool:
+        """Whether `symbol` may be read now; once the deadline has passed (or the call
+        ended) it is accounted for as failed instead, and nothing is sent for it."""
+        if self.fatal is not None:
+            return False
+        if self.monotonic() < self.deadline.at:
+            return True
+        self.failed[symbol] = DeadlineExceededError(
+            f"{symbol}: not read: the call's deadline of {self.deadline.seconds:g} s has passed",
+            deadline_s=self.deadline.seconds,
+        )
+        return False
+
+    def read(self, symbol: str, value: T) -> None:
+        self.values[symbol] = value
+
+    def retry_after_s(self, symbol: str, error: KucoinError) -> float | None:
+        """Seconds to wait before reading `symbol` again after `error`, or None: then it
+        is accounted for (failed; or, for an error every read would share, the call's)."""
+        if isinstance(error, _WHOLE_CALL_ERRORS):
+            self.fatal = error
             return None
-        # The refusal says when the quota resets (a QuotaWaitError: the wait left).
-        wait_ms = reset_ms(error)
-        wait = min(DEFAULT_BLOCK_MS if wait_ms is None else wait_ms, MAX_BLOCK_MS) / 1000
-        return wait if self.monotonic() + wait <= self.deadline else None
+        if isinstance(error, RateLimitError):
+            self.waits[symbol] += 1
+            if self.waits[symbol] <= MAX_RATE_LIMIT_WAITS:
+                # The refusal says when the quota resets (a QuotaWaitError: the wait left).
+                wait_ms = reset_ms(error)
+                wait = min(DEFAULT_BLOCK_MS if wait_ms is None else wait_ms, MAX_BLOCK_MS) / 1000
+                if self.monotonic() + wait < self.deadline.at:
+                    return wait
+                error = DeadlineExceededError(
+                    f"{symbol}: not read: waiting {wait:g} s for the rate limit would pass "
+                    f"the call's deadline of {self.deadline.seconds:g} s",
+                    deadline_s=self.deadline.seconds,
+                    last_error=error,
+                )
+        self.failed[symbol] = error
+        return None
+
+    def done(self) -> None:
+        if self.progress is not None:
+            self.progress(len(self.values) + len(self.failed), len(self.requested))
+
+    def result(self) -> ReadResults[T]:
+        if self.fatal is not None:
+            raise self.fatal
+        values, failed = self.values, self.failed
+        if len(values) == len(self.requested):  # every read succeeded: already in order
+            return ReadResults(self.requested, values, {})
+        return ReadResults(
+            self.requested,
+            {s: values[s] for s in self.requested if s in values},
+            {s: failed[s] for s in self.requested if s in failed},
+        )
+
+
+@attrs.frozen
+class ReadResults(Generic[T]):
+    """What `read_many` found: each requested symbol in exactly one of `values` and
+    `failed`, both in the request's order."""
+
+    requested: tuple[str, ...]
+    values: Mapping[str, T]
+    failed: Mapping[str, KucoinError]
+
+
+def read_many(
+    http: KucoinHTTPClient,
+    requested: tuple[str, ...],
+    read_one: Callable[[str], T],
+    *,
+    deadline_s: float | None,
+    progress: Callable[[int, int], None] | None,
+) -> ReadResults[T]:
+    """Read every symbol of `requested` (checked already) with `read_one(symbol)`, one
+    read after another, within `deadline_s` (None: `default_deadline_s` of one request a
+    symbol) for every read, retry and pause; see `ReadTally` for what is retried. Any
+    per-symbol read of the spec can be built on this (`get_margin_modes` is)."""
+    check_deadline_s(deadline_s)
+    with call_deadline(http.monotonic, deadline_s, requests=len(requested)) as deadline:
+        tally: ReadTally[T] = ReadTally(requested, deadline, http.monotonic, progress)
+        for symbol in requested:
+            while tally.may_send(symbol):
+                try:
+                    tally.read(symbol, read_one(symbol))
+                except KucoinError as error:
+                    wait = tally.retry_after_s(symbol, error)
+                    if wait is not None:
+                        http.sleep(wait)
+                        continue
+                break
+            if tally.fatal is not None:
+                break
+            tally.done()
+    return tally.result()
+
+
+async def aread_many(
+    http: KucoinAsyncHTTPClient,
+    requested: tuple[str, ...],
+    read_one: Callable[[str], Awaitable[T]],
+    *,
+    concurrency: int,
+    deadline_s: float | None,
+    progress: Callable[[int, int], None] | None,
+) -> ReadResults[T]:
+    """`read_many` with up to `concurrency` reads in flight at once. A rate-limit block
+    seen by one read holds all of them back (the client's pacer)."""
+    import anyio  # as the async HTTP client's sleep: loaded only when used
+
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidInputError("concurrency must be a whole number >= 1")
+    check_deadline_s(deadline_s)
+    queue = collections.deque(requested)
+    with call_deadline(http.monotonic, deadline_s, requests=len(requested)) as deadline:
+        tally: ReadTally[T] = ReadTally(requested, deadline, http.monotonic, progress)
+
+        async def read_until_done() -> None:
+            while queue and tally.fatal is None:
+                symbol = queue.popleft()
+                while tally.may_send(symbol):
+                    try:
+                        tally.read(symbol, await read_one(symbol))
+                    except KucoinError as error:
+                        wait = tally.retry_after_s(symbol, error)
+                        if wait is not None:
+                            await http.sleep(wait)
+                            continue
+                    break
+                tally.done()
+
+        # The workers start inside the deadline's context: each task copies it.
+        async with anyio.create_task_group() as workers:
+            for _ in range(min(concurrency, len(requested))):
+                workers.start_soon(read_until_done)
+    return tally.result()
 
 
 def get_margin_modes(
     client: Client,
     symbols: Iterable[str],
     *,
-    deadline_s: float = DEFAULT_DEADLINE_S,
+    deadline_s: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> MarginModeReadout:
     """Read every symbol's margin mode, one read after another; see `MarginModeReadout`.
 
     A symbol whose read fails is reported with its error and the others are still read;
     authentication, permission and configuration errors end the whole call (raised: every
-    read would fail alike). When the rate-limit quota is used up, the reads wait for its reset and
-    send nothing before it; `deadline_s` bounds the waiting in all (a symbol that would
-    have to wait past it fails with its `RateLimitError`). `progress(done, total)` is
-    called after each symbol.
+    read would fail alike). When the rate-limit quota is used up, the reads wait for its
+    reset and send nothing before it. `deadline_s` bounds the whole call: every read,
+    retry and pause (None: 60 s plus 0.25 s a symbol, `default_deadline_s`). Once it has
+    passed nothing more is sent, and each symbol not read fails with a
+    `DeadlineExceededError`. `progress(done, total)` is called after each symbol.
     """
     requested = requested_symbols(symbols)
-    _check_deadline(deadline_s)
-    http = _sync_http(client)
-    held_back = _HeldBack(http.monotonic() + deadline_s, http.monotonic)
-    modes: dict[str, MarginMode | str] = {}
-    failed: dict[str, KucoinError] = {}
-    for symbol in requested:
-        while True:
-            try:
-                modes[symbol] = get_margin_mode(client, symbol)
-            except _WHOLE_CALL_ERRORS:
-                raise
-            except RateLimitError as error:
-                wait = held_back.wait_s(symbol, error)
-                if wait is not None:
-                    http.sleep(wait)
-                    continue
-                failed[symbol] = error
-            except KucoinError as error:
-                failed[symbol] = error
-            break
-        if progress is not None:
-            progress(len(modes) + len(failed), len(requested))
-    return _readout(requested, modes, failed)
+    http = sync_http(client)
+    found = read_many(
+        http,
+        requested,
+        lambda symbol: _read_mode(client, symbol),
+        deadline_s=deadline_s,
+        progress=progress,
+    )
+    return MarginModeReadout(found.requested, found.values, found.failed)
 
 
 async def aget_margin_modes(
@@ -227,59 +342,24 @@ async def aget_margin_modes(
     symbols: Iterable[str],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
-    deadline_s: float = DEFAULT_DEADLINE_S,
+    deadline_s: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> MarginModeReadout:
     """`get_margin_modes` with up to `concurrency` reads in flight at once. A rate-limit
     block seen by one read holds all of them back."""
-    import anyio  # as the async HTTP client's sleep: loaded only when used
-
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise InvalidInputError("concurrency must be a whole number >= 1")
     requested = requested_symbols(symbols)
-    _check_deadline(deadline_s)
-    http = _async_http(client)
-    held_back = _HeldBack(http.monotonic() + deadline_s, http.monotonic)
-    modes: dict[str, MarginMode | str] = {}
-    failed: dict[str, KucoinError] = {}
-    queue = collections.deque(requested)
-    fatal: list[KucoinError] = []
+    http = async_http(client)
 
-    async def read_until_done() -> None:
-        while queue and not fatal:
-            symbol = queue.popleft()
-            while not fatal:
-                try:
-                    modes[symbol] = await aget_margin_mode(client, symbol)
-                except _WHOLE_CALL_ERRORS as error:
-                    fatal.append(error)
-                except RateLimitError as error:
-                    wait = held_back.wait_s(symbol, error)
-                    if wait is not None:
-                        await http.sleep(wait)
-                        continue
-                    failed[symbol] = error
-                except KucoinError as error:
-                    failed[symbol] = error
-                break
-            if progress is not None:
-                progress(len(modes) + len(failed), len(requested))
+    async def read_one(symbol: str) -> MarginMode | str:
+        response = await read_operation.asyncio_detailed(client=client, symbol=symbol)
+        return _mode_of(symbol, response)
 
-    async with anyio.create_task_group() as workers:
-        for _ in range(min(concurrency, len(requested))):
-            workers.start_soon(read_until_done)
-    if fatal:
-        raise fatal[0]
-    return _readout(requested, modes, failed)
-
-
-def _readout(
-    requested: tuple[str, ...],
-    modes: dict[str, MarginMode | str],
-    failed: dict[str, KucoinError],
-) -> MarginModeReadout:
-    return MarginModeReadout(
+    found = await aread_many(
+        http,
         requested,
-        {s: modes[s] for s in requested if s in modes},
-        {s: failed[s] for s in requested if s in failed},
+        read_one,
+        concurrency=concurrency,
+        deadline_s=deadline_s,
+        progress=progress,
     )
+    return MarginModeReadout(found.requested, found.values, found.failed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import json
 import zlib
+from collections.abc import Iterable
 from typing import Any, Final
 
 ACCEPTED_ENCODINGS: Final = "gzip, deflate"
@@ -93,9 +94,9 @@ class BodyReader:
 def parse_json(body: bytes) -> Any:
     """The JSON value of a reply body, read as RFC 8259 asks (UTF-8, no byte-order mark)
     and within bounds: nesting at most `MAX_NESTING`, numbers at most `MAX_NUMBER_CHARS`
-    characters, no NaN or Infinity. A repeated key counts with its last value, as in
-    `json.loads`: every consumer of a reply sees this one parse, so none can disagree
-    (`MarginModeOutcome.raw_data_text` follows the same rule). Raises `UnreadableReply`."""
+    characters, no NaN or Infinity, no key repeated within an object (`{"code":"400005",
+    "code":"200000"}` would read as a success to one reader and a refusal to another).
+    Raises `UnreadableReply`."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -107,8 +108,20 @@ def parse_json(body: bytes) -> Any:
         raise UnreadableReply(
             "starts with a byte-order mark (JSON replies must not)", retryable=True
         )
+    value = _decode(_DECODER, text)
+    keys = _count_keys(value)
+    # Every key is followed by a colon, so the text has exactly as many colons as the
+    # parse has keys unless a string holds one or a key was repeated (the parse keeps
+    # one of the two). Only then is the text parsed again, looking at every object's
+    # keys (measured at 1000 symbols: the count costs 15 us, the second parse 40).
+    if text.count(":") != keys:
+        _decode(_REPEATS_REFUSED, text)
+    return value
+
+
+def _decode(decoder: json.JSONDecoder, text: str) -> Any:
     try:
-        value = _DECODER.decode(text)
+        return decoder.decode(text)
     except RecursionError:
         raise UnreadableReply(f"JSON nested deeper than {MAX_NESTING}") from None
     except UnreadableReply:
@@ -116,10 +129,6 @@ def parse_json(body: bytes) -> Any:
     except ValueError:
         reason = "not JSON (or cut off)" if text.strip() else "empty body"
         raise UnreadableReply(reason, retryable=True) from None
-    # Counting brackets is cheap and rules out deep nesting for every usual reply.
-    if text.count("[") + text.count("{") > MAX_NESTING and _nests_deeper(value):
-        raise UnreadableReply(f"JSON nested deeper than {MAX_NESTING}")
-    return value
 
 
 def _check_number(text: str) -> str:
@@ -140,17 +149,45 @@ def _not_json(name: str) -> None:
     raise UnreadableReply(f"{name} is not JSON")
 
 
-def _nests_deeper(value: Any) -> bool:
-    """Whether `value` nests deeper than `MAX_NESTING`, looked at one level at a time."""
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # One C-level dict() and a length compare: a repeated key leaves the dict shorter.
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise UnreadableReply(f"key {repeated[:40]!r} repeated in a JSON object")
+    return value
+
+
+_CONTAINERS: Final = frozenset({dict, list})
+
+
+def _count_keys(value: Any) -> int:
+    """The number of keys in all objects of `value`, walked one level at a time; raises
+    `UnreadableReply` if it nests deeper than `MAX_NESTING`. A level whose members hold
+    no container (a map of a thousand symbols to modes) is passed by one C-level look
+    at their types."""
+    keys = 0
     level = [value]
     for _ in range(MAX_NESTING):
         children: list[Any] = []
         for item in level:
-            children.extend(item.values() if isinstance(item, dict) else item)
-        level = [child for child in children if isinstance(child, (dict, list))]
-        if not level:
-            return False
-    return True
+            if type(item) is dict:
+                keys += len(item)
+                members: Iterable[Any] = item.values()
+            elif type(item) is list:
+                members = item
+            else:
+                continue
+            if not _CONTAINERS.isdisjoint(map(type, members)):
+                children.extend(m for m in members if type(m) in _CONTAINERS)
+        if not children:
+            return keys
+        level = children
+    raise UnreadableReply(f"JSON nested deeper than {MAX_NESTING}")
 
 
 _DECODER: Final = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_not_json)
+_REPEATS_REFUSED: Final = json.JSONDecoder(
+    object_pairs_hook=_object, parse_int=_int, parse_float=_float, parse_constant=_not_json
+)

@@ -288,6 +288,8 @@ SHAPELESS_SUCCESSES = [
     b'{"code":"200000","data":{"marginMode":{},"errors":["x"]}}',
     b'{"code":"200000","data":[]}',
     b'{"data":{"marginMode":{}},"code":"200000"}',
+    b'{"code":"200000","data":{"marginMode":{"A":"CROSS","B":1},"errors":[]}}',
+    b'{"code":"200000","data":{"marginMode":{"A":"CROSS","B":["CROSS"]},"errors":[]}}',
 ]
 
 

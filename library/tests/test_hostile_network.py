@@ -33,7 +33,6 @@ from kucoin_futures import (
     futures_client,
     set_margin_mode,
 )
-from kucoin_futures._deadline import DeadlineBackend
 from kucoin_futures.cli import main
 from kucoin_futures_client import Client
 from kucoin_futures_client.api.positions import batch_change_margin_mode
@@ -153,14 +152,6 @@ def test_the_cli_ends_with_exit_3_within_the_deadline(capsys: pytest.CaptureFixt
     # The CLI retries within its budget (10 s): bounded by that plus one deadline.
     assert elapsed < 3 * (10 + DEADLINE_S)
     assert "Traceback" not in capsys.readouterr().err
-
-
-def test_the_sync_client_makes_its_connections_obey_the_deadline() -> None:
-    # Guards the one place that reaches into httpx: an upgrade that moves the pool's
-    # network backend must fail here, not silently lose the deadline on headers.
-    with futures_client(throwaway_credentials(), base_url="http://127.0.0.1:1") as client:
-        http = client.get_httpx_client()
-    assert isinstance(http._transport._pool._network_backend, DeadlineBackend)  # type: ignore[attr-defined]
 
 
 # 2. No size cap --------------------------------------------------------------------------

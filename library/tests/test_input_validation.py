@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kucoin_futures import (
     ConfigurationError,
@@ -22,6 +24,7 @@ from kucoin_futures import (
     margin_mode_request,
     set_margin_mode,
 )
+from kucoin_futures._margin import check_symbols
 from kucoin_futures_client.models import MarginMode
 
 from .conftest import answering
@@ -91,7 +94,7 @@ async def test_bad_symbols_are_refused_before_reading_async(symbols: Any, messag
         await aget_margin_modes(refusing_client(), symbols)
 
 
-@pytest.mark.parametrize("deadline_s", [None, "10", -1, float("nan"), float("inf"), 1e10, True])
+@pytest.mark.parametrize("deadline_s", ["10", -1, float("nan"), float("inf"), 1e10, True])
 def test_an_absurd_read_deadline_is_refused_before_reading(deadline_s: Any) -> None:
     with pytest.raises(InvalidInputError, match="deadline_s must be a number of seconds"):
         get_margin_modes(refusing_client(), ["XBTUSDTM"], deadline_s=deadline_s)
@@ -148,3 +151,26 @@ def test_every_public_name_resolves() -> None:
     assert set(kucoin_futures.__all__) <= set(dir(kucoin_futures))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         kucoin_futures.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from("AB1 \t\u2003\x1f,é"), max_size=4),
+            st.integers(),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_c_level_pass_and_the_walk_agree(symbols: list[object]) -> None:
+    # The oracle: the module's rules, one symbol at a time.
+    valid = all(isinstance(s, str) and s and s.strip() == s for s in symbols) and len(
+        set(symbols)
+    ) == len(symbols)
+    if valid:
+        check_symbols(symbols)
+    else:
+        with pytest.raises(InvalidInputError):
+            check_symbols(symbols)

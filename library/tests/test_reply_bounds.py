@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 import zlib
 from collections.abc import Callable
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kucoin_futures import InvalidReplyError, set_margin_mode
 from kucoin_futures._http import CheckedResponse
 from kucoin_futures._outcome import _member_text
 from kucoin_futures._reply import (
@@ -18,6 +22,8 @@ from kucoin_futures._reply import (
     UnreadableReply,
     parse_json,
 )
+
+from .conftest import answering
 
 
 def nested(depth: int) -> bytes:
@@ -62,10 +68,31 @@ def test_a_body_that_is_not_utf8_json_may_have_been_replaced_on_the_way(body: by
     assert caught.value.retryable
 
 
-def test_a_repeated_key_counts_with_its_last_value_in_the_parse_and_the_raw_text() -> None:
-    body = b'{"code":"200000","data":{"marginMode":{"A":"CROSS"}},"data":{"marginMode":{}}}'
-    assert parse_json(body)["data"] == {"marginMode": {}}
-    assert _member_text(body.decode(), "data") == '{"marginMode":{}}'
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"code":"400005","msg":"bad","code":"200000","data":{}}',
+        b'{"code":"200000","data":{"marginMode":{"A":"CROSS","A":"ISOLATED"},"errors":[]}}',
+        b'{"code":"200000","data":{"errors":[{"symbol":"A","symbol":"B"}]}}',
+    ],
+    ids=["top-level", "in-the-map", "in-a-list-item"],
+)
+def test_a_repeated_key_is_refused_for_good(body: bytes) -> None:
+    with pytest.raises(UnreadableReply, match="repeated in a JSON object") as caught:
+        parse_json(body)
+    assert not caught.value.retryable
+
+
+def test_a_repeated_key_reply_is_an_invalid_reply_not_a_success() -> None:
+    body = b'{"code":"400005","msg":"bad","code":"200000","data":{"marginMode":{},"errors":[]}}'
+    client = answering(lambda _request: httpx.Response(200, content=body))
+    with pytest.raises(InvalidReplyError, match="'code' repeated"):
+        set_margin_mode(client, "CROSS", ["XBTUSDTM"])
+
+
+def test_the_raw_text_of_a_member_is_found_past_strings_that_look_like_it() -> None:
+    body = '{"msg":"\\"data\\":{}","data":{"marginMode":{}}}'
+    assert _member_text(body, "data") == '{"marginMode":{}}'
 
 
 def test_numbers_within_the_bound_keep_their_type() -> None:
@@ -130,3 +157,41 @@ def test_a_checked_response_reads_like_any_read_response() -> None:
     assert "content-encoding" not in checked.headers
     assert checked.headers["gw-ratelimit-remaining"] == "5"
     assert checked.headers["content-length"] == str(len(body))
+
+
+_KEYS = st.sampled_from(["a", "b", "code", "a:b", ":", "{", "\\u003a"])
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-999, 999), _KEYS)
+
+
+def _json_text(draw: st.DrawFn, depth: int) -> str:
+    """JSON text, objects sometimes with a repeated key, strings sometimes with colons."""
+    if depth == 0 or draw(st.booleans()):
+        return json.dumps(draw(_SCALARS))
+    if draw(st.booleans()):
+        items = draw(st.lists(st.integers(0, 0), max_size=3))
+        return "[" + ",".join(_json_text(draw, depth - 1) for _ in items) + "]"
+    keys = draw(st.lists(_KEYS, max_size=4))
+    return "{" + ",".join(f'"{k}":{_json_text(draw, depth - 1)}' for k in keys) + "}"
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> str:
+    return _json_text(draw, 4)
+
+
+def _has_repeat(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise ValueError("repeat")
+    return dict(pairs)
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(json_texts())
+def test_the_parse_is_json_loads_and_refuses_exactly_the_repeats(text: str) -> None:
+    try:
+        expected = json.loads(text, object_pairs_hook=_has_repeat)
+    except ValueError:
+        with pytest.raises(UnreadableReply, match="repeated"):
+            parse_json(text.encode())
+    else:
+        assert parse_json(text.encode()) == expected

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from ._defaults import DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, PRODUCTION_BASE_URL
+from ._defaults import DEFAULT_TIMEOUT_S, MAX_DEADLINE_S, MAX_TIMEOUT_S, PRODUCTION_BASE_URL
 
 if TYPE_CHECKING:
     from kucoin_futures_client import Client
@@ -45,7 +45,6 @@ EXIT_USAGE = 2
 EXIT_API_ERROR = 3
 PROG = "kucoin-margin"
 MAX_PLAN_FILE_BYTES = 1024 * 1024
-MAX_DEADLINE_S = 24 * 3600.0
 # A run of digits this long in an apply file is no symbol nor mode: refused before the
 # parser turns it into an int (which takes quadratic time, or refuses past 4300 digits).
 MAX_DIGITS = 100

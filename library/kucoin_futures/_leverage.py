@@ -1,7 +1,9 @@
-"""Cross-margin leverage of one symbol: read it, set it.
+"""Cross-margin leverage: read it (one symbol or many), set it.
 
     get_cross_leverage(client, "XBTUSDTM")          # Decimal('5')
     set_cross_leverage(client, "XBTUSDTM", 10)      # Decimal('10'), sent as "10"
+    readout = get_cross_leverages(client, ["XBTUSDTM", "NOPEUSDTM"])
+    readout.leverages, readout.failed    # {"XBTUSDTM": Decimal("10")}, {"NOPEUSDTM": ...}
 
 KuCoin sends and takes the leverage as a string ("3", "2.5"). `leverage_value` checks what
 a caller gives (a number or a numeric string, at least 1, at most two decimals) and makes
@@ -14,8 +16,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
+
+import attrs
 
 from kucoin_futures_client import Client
 from kucoin_futures_client.api.positions import change_cross_user_leverage, get_cross_user_leverage
@@ -26,9 +31,10 @@ from kucoin_futures_client.models import (
 )
 from kucoin_futures_client.types import Response
 
-from ._errors import ConfigurationError, InvalidInputError, InvalidReplyError, excerpt
+from ._errors import ConfigurationError, InvalidInputError, InvalidReplyError, KucoinError, excerpt
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
-from ._margin import check_symbols
+from ._margin import check_symbols, requested_symbols
+from ._reads import DEFAULT_CONCURRENCY, aread_many, read_many
 
 MIN_LEVERAGE: Final = Decimal(1)
 MAX_LEVERAGE: Final = Decimal("9999.99")
@@ -56,7 +62,7 @@ def leverage_value(leverage: object) -> str:
         raise InvalidInputError(f"leverage must be at most {MAX_LEVERAGE}, got {_shown(leverage)}")
     if number != number.quantize(_CENT):
         raise InvalidInputError(f"leverage has at most two decimals, got {_shown(leverage)}")
-    return _text(number)
+    return leverage_text(number)
 
 
 def _as_decimal(leverage: object) -> Decimal:
@@ -83,8 +89,9 @@ def _as_decimal(leverage: object) -> Decimal:
     )
 
 
-def _text(number: Decimal) -> str:
-    # Fixed-point without trailing zeros: normalize() alone writes 10 as "1E+1".
+def leverage_text(number: Decimal) -> str:
+    """`number` in KuCoin's form: fixed-point without trailing zeros (Decimal("3.00") ->
+    "3"); normalize() alone writes 10 as "1E+1"."""
     return format(number.normalize(), "f")
 
 
@@ -102,14 +109,18 @@ def _check_symbol(symbol: object) -> str:
     return symbol
 
 
-def _check_sync(client: Client) -> None:
-    if not isinstance(client.get_httpx_client(), KucoinHTTPClient):
+def _check_sync(client: Client) -> KucoinHTTPClient:
+    http = client.get_httpx_client()
+    if not isinstance(http, KucoinHTTPClient):
         raise ConfigurationError(_NOT_OURS)
+    return http
 
 
-def _check_async(client: Client) -> None:
-    if not isinstance(client.get_async_httpx_client(), KucoinAsyncHTTPClient):
+def _check_async(client: Client) -> KucoinAsyncHTTPClient:
+    http = client.get_async_httpx_client()
+    if not isinstance(http, KucoinAsyncHTTPClient):
         raise ConfigurationError(_NOT_OURS)
+    return http
 
 
 def _leverage_of(symbol: str, response: Response[Any]) -> Decimal:
@@ -195,3 +206,73 @@ async def aset_cross_leverage(client: Client, symbol: str, leverage: object) -> 
     _check_async(client)
     response = await change_cross_user_leverage.asyncio_detailed(client=client, body=body)
     return _changed(body, response)
+
+
+@attrs.frozen
+class CrossLeverageReadout:
+    """The cross-margin leverage of each requested symbol, or why it could not be read.
+
+    Every requested symbol is in exactly one of `leverages` (KuCoin's string as a
+    `Decimal`) and `failed` (the typed error of its read, as in `MarginModeReadout`).
+    Both keep the request's order.
+    """
+
+    requested: tuple[str, ...]
+    leverages: Mapping[str, Decimal]
+    failed: Mapping[str, KucoinError]
+
+    @property
+    def all_read(self) -> bool:
+        return not self.failed
+
+
+def get_cross_leverages(
+    client: Client,
+    symbols: Iterable[str],
+    *,
+    deadline_s: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CrossLeverageReadout:
+    """Read every symbol's cross-margin leverage, one read after another; see
+    `CrossLeverageReadout`. Paced, retried and bounded exactly as `get_margin_modes`:
+    authentication, permission and configuration errors end the whole call (raised), a
+    used-up quota is waited out, `deadline_s` bounds every read, retry and pause (None:
+    `default_deadline_s` of one request a symbol, or an enclosing call's deadline).
+    `progress(done, total)` is called after each symbol."""
+    requested = requested_symbols(symbols)
+    http = _check_sync(client)
+
+    def read_one(symbol: str) -> Decimal:
+        response = get_cross_user_leverage.sync_detailed(client=client, symbol=symbol)
+        return _leverage_of(symbol, response)
+
+    found = read_many(http, requested, read_one, deadline_s=deadline_s, progress=progress)
+    return CrossLeverageReadout(found.requested, found.values, found.failed)
+
+
+async def aget_cross_leverages(
+    client: Client,
+    symbols: Iterable[str],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    deadline_s: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CrossLeverageReadout:
+    """`get_cross_leverages` with up to `concurrency` reads in flight at once. A
+    rate-limit block seen by one read holds all of them back."""
+    requested = requested_symbols(symbols)
+    http = _check_async(client)
+
+    async def read_one(symbol: str) -> Decimal:
+        response = await get_cross_user_leverage.asyncio_detailed(client=client, symbol=symbol)
+        return _leverage_of(symbol, response)
+
+    found = await aread_many(
+        http,
+        requested,
+        read_one,
+        concurrency=concurrency,
+        deadline_s=deadline_s,
+        progress=progress,
+    )
+    return CrossLeverageReadout(found.requested, found.values, found.failed)

@@ -191,6 +191,7 @@ class ReadTally(Generic[T]):
         is accounted for (failed; or, for an error every read would share, the call's)."""
         if isinstance(error, _WHOLE_CALL_ERRORS):
             self.fatal = error
+            self.failed[symbol] = error  # kept for `result(report_fatal=True)`
             return None
         if isinstance(error, RateLimitError):
             self.waits[symbol] += 1
@@ -213,8 +214,10 @@ class ReadTally(Generic[T]):
         if self.progress is not None:
             self.progress(len(self.values) + len(self.failed), len(self.requested))
 
-    def result(self) -> ReadResults[T]:
-        if self.fatal is not None:
+    def result(self, *, report_fatal: bool = False) -> ReadResults[T]:
+        """What was found; an error that ended the call is raised, or with `report_fatal`
+        kept in `ReadResults.error` beside what was done before it."""
+        if self.fatal is not None and not report_fatal:
             raise self.fatal
         values, failed = self.values, self.failed
         if len(values) == len(self.requested):  # every read succeeded: already in order
@@ -223,17 +226,20 @@ class ReadTally(Generic[T]):
             self.requested,
             {s: values[s] for s in self.requested if s in values},
             {s: failed[s] for s in self.requested if s in failed},
+            self.fatal,
         )
 
 
 @attrs.frozen
 class ReadResults(Generic[T]):
     """What `read_many` found: each requested symbol in exactly one of `values` and
-    `failed`, both in the request's order."""
+    `failed`, both in the request's order. With `report_fatal`, `error` is the error that
+    ended the call (its symbol failed with it; the symbols after it are in neither)."""
 
     requested: tuple[str, ...]
     values: Mapping[str, T]
     failed: Mapping[str, KucoinError]
+    error: KucoinError | None = None
 
 
 def read_many(
@@ -243,11 +249,14 @@ def read_many(
     *,
     deadline_s: float | None,
     progress: Callable[[int, int], None] | None,
+    report_fatal: bool = False,
 ) -> ReadResults[T]:
     """Read every symbol of `requested` (checked already) with `read_one(symbol)`, one
     read after another, within `deadline_s` (None: `default_deadline_s` of one request a
     symbol) for every read, retry and pause; see `ReadTally` for what is retried. Any
-    per-symbol read of the spec can be built on this (`get_margin_modes` is)."""
+    per-symbol request of the spec can be built on this (`get_margin_modes` is, and the
+    leverage changes of `apply_position_settings`, which pass `report_fatal` to keep what
+    was changed before an error that ends the call)."""
     check_deadline_s(deadline_s)
     with call_deadline(http.monotonic, deadline_s, requests=len(requested)) as deadline:
         tally: ReadTally[T] = ReadTally(requested, deadline, http.monotonic, progress)
@@ -264,7 +273,7 @@ def read_many(
             if tally.fatal is not None:
                 break
             tally.done()
-    return tally.result()
+    return tally.result(report_fatal=report_fatal)
 
 
 async def aread_many(

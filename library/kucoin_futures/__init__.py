@@ -22,7 +22,16 @@ if TYPE_CHECKING:
     from kucoin_futures_auth import Clock, Credentials, KucoinAuth
     from kucoin_futures_client.models import BatchChangeMarginModeData, MarginMode
 
-    from ._apply import ApplyReport, Result, SymbolReport, apply_margin_modes
+    from ._apply import (
+        ApplyReport,
+        LeverageReport,
+        PositionSettings,
+        Result,
+        SymbolReport,
+        apply_margin_modes,
+        apply_position_settings,
+        position_targets,
+    )
     from ._cause import CallResult, Reason, failure_reason
     from ._client import FuturesClient, acalibrate_clock, calibrate_clock, futures_client
     from ._defaults import PRODUCTION_BASE_URL
@@ -43,10 +52,13 @@ if TYPE_CHECKING:
         TransportError,
     )
     from ._leverage import (
+        CrossLeverageReadout,
         aget_cross_leverage,
+        aget_cross_leverages,
         aset_cross_leverage,
         cross_leverage_request,
         get_cross_leverage,
+        get_cross_leverages,
         leverage_value,
         set_cross_leverage,
     )
@@ -100,16 +112,31 @@ _HOME: dict[str, str] = {
     "RetryPolicy": "._retry",
     **dict.fromkeys(
         (
+            "CrossLeverageReadout",
             "aget_cross_leverage",
+            "aget_cross_leverages",
             "aset_cross_leverage",
             "cross_leverage_request",
             "get_cross_leverage",
+            "get_cross_leverages",
             "leverage_value",
             "set_cross_leverage",
         ),
         "._leverage",
     ),
-    **dict.fromkeys(("ApplyReport", "Result", "SymbolReport", "apply_margin_modes"), "._apply"),
+    **dict.fromkeys(
+        (
+            "ApplyReport",
+            "LeverageReport",
+            "PositionSettings",
+            "Result",
+            "SymbolReport",
+            "apply_margin_modes",
+            "apply_position_settings",
+            "position_targets",
+        ),
+        "._apply",
+    ),
     **dict.fromkeys(
         (
             "MarginModeReadout",
@@ -132,6 +159,7 @@ __all__ = [
     "Clock",
     "ConfigurationError",
     "Credentials",
+    "CrossLeverageReadout",
     "DeadlineExceededError",
     "FuturesClient",
     "InvalidInputError",
@@ -140,10 +168,12 @@ __all__ = [
     "KucoinAPIError",
     "KucoinAuth",
     "KucoinError",
+    "LeverageReport",
     "MarginMode",
     "MarginModeOutcome",
     "MarginModeReadout",
     "PermissionDeniedError",
+    "PositionSettings",
     "QuotaWaitError",
     "RateLimit",
     "RateLimitError",
@@ -157,9 +187,11 @@ __all__ = [
     "__version__",
     "acalibrate_clock",
     "aget_cross_leverage",
+    "aget_cross_leverages",
     "aget_margin_mode",
     "aget_margin_modes",
     "apply_margin_modes",
+    "apply_position_settings",
     "aset_cross_leverage",
     "aset_margin_mode",
     "calibrate_clock",
@@ -167,11 +199,13 @@ __all__ = [
     "failure_reason",
     "futures_client",
     "get_cross_leverage",
+    "get_cross_leverages",
     "get_margin_mode",
     "get_margin_modes",
     "leverage_value",
     "margin_mode_outcome",
     "margin_mode_request",
+    "position_targets",
     "set_cross_leverage",
     "set_margin_mode",
 ]

@@ -1,23 +1,26 @@
-"""Bring symbols to the margin modes a caller wants: read, switch what differs, read back.
+"""Bring symbols to the position settings a caller wants: read, change what differs, read back.
 
-    report = apply_margin_modes(client, {"XBTUSDTM": "ISOLATED", "ETHUSDTM": "CROSS"})
-    report.all_as_asked, [(s.symbol, s.result, s.reason) for s in report.symbols]
+    report = apply_position_settings(
+        client, {"XBTUSDTM": "ISOLATED", "ETHUSDTM": {"marginMode": "CROSS", "leverage": 10}}
+    )
+    report.all_as_asked, [(r.symbol, r.SETTING, r.result, r.reason) for r in report.symbols]
 
 Reading first is what keeps a bot out of KuCoin's `330005` (an order's margin mode does
-not match the position's): it acts on the difference, so running it twice switches
-nothing the second time. Every symbol asked about gets exactly one `SymbolReport`, also
-when the call ends part-way (a batch refused as a whole, the network gone): the report
-then says what was switched, what failed, what was not attempted, and carries the error
-that ended it (`ApplyReport.error`).
+not match the position's): it acts on the difference, so running it twice changes
+nothing the second time. Margin modes are switched before leverages are changed (the
+order client libraries use). Every symbol and setting asked about gets exactly one report
+row, also when the call ends part-way (a batch refused as a whole, the network gone): the
+report then says what was changed, what failed, what was not attempted, and carries the
+error that ended it (`ApplyReport.error`).
 
-A report row is about one setting of one symbol (`SymbolReport.SETTING`, "marginMode"):
-a later setting (leverage) adds rows of its own with the same columns.
+A report row is about one setting of one symbol: `SymbolReport` (SETTING "marginMode")
+and `LeverageReport` (SETTING "leverage") have the same columns.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -28,44 +31,60 @@ from kucoin_futures_client.models import MarginMode
 from ._cause import CallResult, Reason, batch_entry_reason, call_result, failure_reason
 from ._deadline import call_deadline, check_deadline_s
 from ._errors import ConfigurationError, InvalidInputError, KucoinError
+from ._leverage import get_cross_leverages, leverage_text, leverage_value, set_cross_leverage
 from ._margin import BATCH_MAX_SYMBOLS, check_symbols, set_margin_mode
 from ._modes import KNOWN_MODES
 from ._outcome import MarginModeOutcome
-from ._reads import MarginModeReadout, error_code, error_message, get_margin_modes, sync_http
+from ._reads import (
+    MarginModeReadout,
+    error_code,
+    error_message,
+    get_margin_modes,
+    read_many,
+    sync_http,
+)
 
 Progress = Callable[[str, int, int], None]
-"""Called as `progress(stage, done, total)` while reading ("read"), switching ("switch")
-or reading back ("verify")."""
+"""Called as `progress(stage, done, total)` while reading ("read"), switching modes
+("switch"), changing leverages ("change") or reading back ("verify")."""
 # Raised, not reported: the caller's mistake, found before anything is sent.
 _CALLERS_MISTAKES: Final = (InvalidInputError, ConfigurationError)
+_SETTING_KEYS: Final = ("marginMode", "leverage")
 
 
 class Result(enum.StrEnum):
-    """Where a symbol ended up."""
+    """Where a symbol's setting ended up."""
 
     READ = "read"
-    """`get`: its mode was read."""
+    """`get`: its value was read."""
     UNCHANGED = "unchanged"
-    """It already had the target mode: nothing was sent for it."""
+    """It already had the target value: nothing was sent for it."""
     WOULD_SWITCH = "would switch"
-    """Dry run: it would be switched."""
+    """Dry run: its margin mode would be switched."""
     SWITCHED = "switched"
-    """Switched, and (unless verification was off) read back in the target mode."""
+    """Margin mode switched, and (unless verification was off) read back as the target."""
+    WOULD_CHANGE = "would change"
+    """Dry run: its leverage would be changed."""
+    CHANGED = "changed"
+    """Leverage changed, and (unless verification was off) read back as the target."""
     FAILED = "failed"
-    """Its switch failed (`reason`, `code`, `msg`), e.g. 50002 for an open position."""
+    """Its change failed (`reason`, `code`, `msg`), e.g. 50002 for an open position."""
     UNVERIFIED = "unverified"
-    """Reported switched, but reads back in another mode (`after`) or not at all."""
+    """Reported changed, but reads back another value (`after`) or not at all."""
     UNREADABLE = "unreadable"
-    """Its current mode could not be read (`reason`, `code`, `msg`): nothing was sent."""
+    """Its current value could not be read (`reason`, `code`, `msg`): nothing was sent."""
     NOT_ATTEMPTED = "not attempted"
-    """The call ended before its switch was sent (the report's `error` says why)."""
+    """The call ended before its change was sent (the report's `error` says why)."""
+
+
+_AS_ASKED: Final = frozenset({Result.READ, Result.UNCHANGED, Result.SWITCHED, Result.CHANGED})
 
 
 @attrs.frozen
 class SymbolReport:
-    """One symbol's plan and result for one setting. `current` is the mode read before
-    (None if not read), `target` the mode asked for (None for a plain read), `after` the
-    mode the switch's reply or the read-back shows (None if neither). `reason` is None
+    """One symbol's plan and result for its margin mode. `current` is the mode read
+    before (None if not read), `target` the mode asked for (None for a plain read), `after`
+    the mode the switch's reply or the read-back shows (None if neither). `reason` is None
     when the row is as asked, else why not (`Reason`)."""
 
     SETTING: ClassVar[str] = "marginMode"
@@ -81,21 +100,54 @@ class SymbolReport:
 
     @property
     def as_asked(self) -> bool:
-        return self.result in (Result.READ, Result.UNCHANGED, Result.SWITCHED)
+        return self.result in _AS_ASKED
 
     def as_json(self) -> dict[str, Any]:
-        """The row in the CLI's JSON (key order stable, documented in the README)."""
-        return {
-            "symbol": self.symbol,
-            "setting": self.SETTING,
-            "current": _text(self.current),
-            "target": _text(self.target),
-            "result": str(self.result),
-            "after": _text(self.after),
-            "reason": _text(self.reason),
-            "code": self.code,
-            "msg": self.msg,
-        }
+        """The row in the CLI's JSON (key order stable, documented in docs/cli.md)."""
+        return _row_json(self)
+
+
+@attrs.frozen
+class LeverageReport:
+    """One symbol's plan and result for its cross-margin leverage, in the columns of
+    `SymbolReport`. Leverages are KuCoin's strings without trailing zeros ("5", "2.5"):
+    `current` read before, `target` asked for, `after` read back (None where not)."""
+
+    SETTING: ClassVar[str] = "leverage"
+
+    symbol: str
+    target: str | None
+    current: str | None
+    result: Result
+    after: str | None = None
+    code: str | None = None
+    msg: str = ""
+    reason: Reason | None = None
+
+    @property
+    def as_asked(self) -> bool:
+        return self.result in _AS_ASKED
+
+    def as_json(self) -> dict[str, Any]:
+        """The row in the CLI's JSON, the same keys as `SymbolReport.as_json`."""
+        return _row_json(self)
+
+
+Row = SymbolReport | LeverageReport
+
+
+def _row_json(row: Row) -> dict[str, Any]:
+    return {
+        "symbol": row.symbol,
+        "setting": row.SETTING,
+        "current": _text(row.current),
+        "target": _text(row.target),
+        "result": str(row.result),
+        "after": _text(row.after),
+        "reason": _text(row.reason),
+        "code": row.code,
+        "msg": row.msg,
+    }
 
 
 def _text(value: str | None) -> str | None:
@@ -104,16 +156,17 @@ def _text(value: str | None) -> str | None:
 
 @attrs.frozen
 class ApplyReport:
-    """Every requested symbol's `SymbolReport`, in the caller's order, and the error that
-    ended the call part-way (None when it ran to the end)."""
+    """A row per requested symbol and setting, in the caller's order (a symbol's margin
+    mode before its leverage), and the error that ended the call part-way (None when it
+    ran to the end)."""
 
-    symbols: tuple[SymbolReport, ...]
+    symbols: tuple[SymbolReport | LeverageReport, ...]
     dry_run: bool
     error: KucoinError | None = attrs.field(default=None, eq=False)
 
     @property
     def all_as_asked(self) -> bool:
-        """Every symbol has its target mode (dry run: every symbol could be read)."""
+        """Every setting has its target (dry run: every setting could be read)."""
         return self.call_result is CallResult.AS_ASKED
 
     @property
@@ -136,22 +189,78 @@ class ApplyReport:
         }
 
 
+@attrs.frozen
+class PositionSettings:
+    """What one symbol should have: a margin mode, a cross-margin leverage (KuCoin's
+    string, as `leverage_value` makes it), or both. None leaves that setting alone."""
+
+    margin_mode: MarginMode | None = None
+    leverage: str | None = None
+
+
 def margin_mode_targets(targets: Mapping[str, MarginMode | str]) -> dict[str, MarginMode]:
     """`targets` checked (symbols as for `set_margin_mode`, modes ISOLATED or CROSS), or
     `InvalidInputError` naming the offending symbol."""
     if not isinstance(targets, Mapping) or not targets:
         raise InvalidInputError("targets must map at least one symbol to a margin mode")
     check_symbols(list(targets))
-    checked: dict[str, MarginMode] = {}
-    for symbol, mode in targets.items():
-        known = KNOWN_MODES.get(mode) if isinstance(mode, str) else None
-        if known is None:
-            shown = repr(mode) if len(repr(mode)) <= 40 else repr(mode)[:37] + "..."
-            raise InvalidInputError(
-                f"{symbol}: margin mode must be ISOLATED or CROSS (upper case), got {shown}"
-            )
-        checked[symbol] = known
-    return checked
+    return {symbol: _mode(symbol, mode) for symbol, mode in targets.items()}
+
+
+def _mode(symbol: str, mode: object, key: str = "") -> MarginMode:
+    known = KNOWN_MODES.get(mode) if isinstance(mode, str) else None
+    if known is None:
+        raise InvalidInputError(
+            f"{symbol}: {key}margin mode must be ISOLATED or CROSS (upper case), got {_shown(mode)}"
+        )
+    return known
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**40 else "a huge number"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def position_targets(targets: Mapping[str, object]) -> dict[str, PositionSettings]:
+    """`targets` checked, each symbol's value one of: a margin mode ("ISOLATED" or
+    "CROSS"), a map with "marginMode", "leverage" or both (leverage a number or a numeric
+    string, checked by `leverage_value`), or a `PositionSettings`. Raises
+    `InvalidInputError` naming the symbol and the key that is wrong."""
+    if not isinstance(targets, Mapping) or not targets:
+        raise InvalidInputError("targets must map at least one symbol to its position settings")
+    check_symbols(list(targets))
+    return {symbol: position_setting(symbol, value) for symbol, value in targets.items()}
+
+
+def position_setting(symbol: str, value: object) -> PositionSettings:
+    """One entry of `position_targets`, checked."""
+    if isinstance(value, str):
+        return PositionSettings(margin_mode=_mode(symbol, value))
+    if isinstance(value, PositionSettings):
+        value = {"marginMode": value.margin_mode, "leverage": value.leverage}
+        value = {key: given for key, given in value.items() if given is not None}
+    elif not isinstance(value, Mapping):
+        raise InvalidInputError(
+            f"{symbol}: margin mode must be a string, or a map of marginMode and leverage, "
+            f"got {type(value).__name__}"
+        )
+    unknown = [key for key in value if key not in _SETTING_KEYS]
+    if unknown:
+        raise InvalidInputError(
+            f"{symbol}: unknown key {_shown(unknown[0])} (allowed: marginMode, leverage)"
+        )
+    if not value:
+        raise InvalidInputError(f"{symbol}: give marginMode, leverage or both")
+    mode = value.get("marginMode")
+    leverage = value.get("leverage")
+    try:
+        checked = None if "leverage" not in value else leverage_value(leverage)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{symbol}: {error}") from None
+    return PositionSettings(
+        margin_mode=None if "marginMode" not in value else _mode(symbol, mode, "marginMode: "),
+        leverage=checked,
+    )
 
 
 def apply_margin_modes(
@@ -163,58 +272,191 @@ def apply_margin_modes(
     progress: Progress | None = None,
     deadline_s: float | None = None,
 ) -> ApplyReport:
-    """Read every symbol's mode, switch those that differ (one batch per target mode,
-    at most `BATCH_MAX_SYMBOLS` symbols each), and read the switched ones back.
+    """`apply_position_settings` for margin modes alone: `{symbol: mode}`."""
+    wanted = margin_mode_targets(targets)
+    return apply_position_settings(
+        client,
+        {symbol: PositionSettings(margin_mode=mode) for symbol, mode in wanted.items()},
+        dry_run=dry_run,
+        verify=verify,
+        progress=progress,
+        deadline_s=deadline_s,
+    )
+
+
+def apply_position_settings(
+    client: Client,
+    targets: Mapping[str, object],
+    *,
+    dry_run: bool = False,
+    verify: bool = True,
+    progress: Progress | None = None,
+    deadline_s: float | None = None,
+) -> ApplyReport:
+    """Read the current margin mode and leverage of every symbol that asks for one, switch
+    the modes that differ (one batch per target mode, at most `BATCH_MAX_SYMBOLS` symbols
+    each), then change the leverages that differ (one request a symbol), and read back
+    what was changed. `targets` as `position_targets` takes them.
 
     With `dry_run`, only reads are sent. Raises `InvalidInputError` or
     `ConfigurationError` before anything is sent; every other failure is in the report
-    (`ApplyReport.error` for the one that ended the call, each symbol's `reason`).
-    `deadline_s` bounds the whole call: reads, switches and read-backs (None:
-    `default_deadline_s` of two reads a symbol and two batches). What it stops is
-    reported with its `DeadlineExceededError`.
+    (`ApplyReport.error` for the one that ended the call, each row's `reason`). A leverage
+    KuCoin refuses for its symbol (e.g. `100001`, above the contract's maximum) is that
+    symbol's own failure (`Reason.REFUSED`). `deadline_s` bounds the whole call: reads,
+    changes and read-backs (None: `default_deadline_s` of two reads a mode and two
+    batches, three requests a leverage). What it stops is reported with its
+    `DeadlineExceededError`.
     """
-    wanted = margin_mode_targets(targets)
+    wanted = position_targets(targets)
     check_deadline_s(deadline_s)
     http = sync_http(client)
-    # The reads, switches and read-backs inside inherit this one deadline.
-    with call_deadline(http.monotonic, deadline_s, requests=2 * len(wanted) + 2):
-        return _apply_within_deadline(
-            client, wanted, dry_run=dry_run, verify=verify, progress=progress
+    modes = {s: t.margin_mode for s, t in wanted.items() if t.margin_mode is not None}
+    leverages = {s: t.leverage for s, t in wanted.items() if t.leverage is not None}
+    requests = (2 * len(modes) + 2 if modes else 0) + 3 * len(leverages)
+    # The reads, changes and read-backs inside inherit this one deadline.
+    with call_deadline(http.monotonic, deadline_s, requests=requests):
+        rows, error = _apply_within_deadline(
+            client, modes, leverages, dry_run=dry_run, verify=verify, progress=progress
         )
+    return ApplyReport(_by_symbol(wanted, rows), dry_run, error)
 
 
 def _apply_within_deadline(
     client: Client,
-    wanted: dict[str, MarginMode],
+    modes: dict[str, MarginMode],
+    leverages: dict[str, str],
     *,
     dry_run: bool,
     verify: bool,
     progress: Progress | None,
-) -> ApplyReport:
-    before = read_report(client, list(wanted), progress=_stage(progress, "read"))
-    if before.error is not None:
-        rows = tuple(attrs.evolve(row, target=wanted[row.symbol]) for row in before.symbols)
-        return ApplyReport(rows, dry_run, before.error)
-    reports: dict[str, SymbolReport] = {}
-    to_switch: dict[MarginMode, list[str]] = {}
-    current: dict[str, MarginMode | str | None] = {}
-    for row in before.symbols:
-        target = wanted[row.symbol]
-        if row.result is Result.UNREADABLE:
-            reports[row.symbol] = attrs.evolve(row, target=target)
-        elif row.current == target:
-            reports[row.symbol] = SymbolReport(row.symbol, target, target, Result.UNCHANGED)
-        elif dry_run:
-            reports[row.symbol] = SymbolReport(row.symbol, target, row.current, Result.WOULD_SWITCH)
-        else:
-            to_switch.setdefault(target, []).append(row.symbol)
-            current[row.symbol] = row.current
+) -> tuple[list[Row], KucoinError | None]:
+    reading = _stage(progress, "read")
+    mode_before = read_report(client, list(modes), progress=reading) if modes else _NOTHING
+    if mode_before.error is not None:
+        mode_rows = [attrs.evolve(r, target=modes[r.symbol]) for r in mode_before.symbols]
+        lev_rows = [_unreadable_leverage(s, t, mode_before.error) for s, t in leverages.items()]
+        return [*mode_rows, *lev_rows], mode_before.error
+    lev_before = leverage_read_report(client, list(leverages), progress=reading)
+    mode_plan = _ModePlan.of(mode_before, modes, dry_run=dry_run)
+    lev_plan = _LeveragePlan.of(lev_before, leverages, dry_run=dry_run)
+    if lev_before.error is not None:
+        return [*mode_plan.not_attempted(), *lev_plan.rows.values()], lev_before.error
     error = None
-    if to_switch:
-        switched = switch_margin_modes(client, to_switch, current, verify=verify, progress=progress)
-        reports.update((row.symbol, row) for row in switched.symbols)
+    if mode_plan.to_switch:
+        switched = switch_margin_modes(
+            client, mode_plan.to_switch, mode_plan.current, verify=verify, progress=progress
+        )
+        mode_plan.rows.update((row.symbol, row) for row in switched.symbols)
         error = switched.error
-    return ApplyReport(tuple(reports[s] for s in wanted), dry_run, error)
+    if lev_plan.to_change and error is None:
+        changed = change_leverages(
+            client, lev_plan.to_change, lev_plan.current, verify=verify, progress=progress
+        )
+        lev_plan.rows.update((row.symbol, row) for row in changed.symbols)
+        error = changed.error
+    return [*mode_plan.rows.values(), *lev_plan.not_attempted()], error
+
+
+_NOTHING: Final = ApplyReport((), False)
+_NOT_SENT: Final = "not sent: an earlier error ended the call"
+
+
+@attrs.define
+class _ModePlan:
+    """What the reads before say about the margin modes: the rows known now, and the
+    symbols to switch (by target mode) with their modes before."""
+
+    rows: dict[str, Row]
+    to_switch: dict[MarginMode, list[str]]
+    current: dict[str, MarginMode | str | None]
+
+    @classmethod
+    def of(
+        cls, before: ApplyReport, wanted: Mapping[str, MarginMode], *, dry_run: bool
+    ) -> _ModePlan:
+        plan = cls({}, {}, {})
+        for row in (r for r in before.symbols if isinstance(r, SymbolReport)):
+            target = wanted[row.symbol]
+            current = row.current
+            if row.result is Result.UNREADABLE:
+                plan.rows[row.symbol] = attrs.evolve(row, target=target)
+            elif current == target:
+                plan.rows[row.symbol] = SymbolReport(row.symbol, target, target, Result.UNCHANGED)
+            elif dry_run:
+                plan.rows[row.symbol] = SymbolReport(
+                    row.symbol, target, current, Result.WOULD_SWITCH
+                )
+            else:
+                plan.to_switch.setdefault(target, []).append(row.symbol)
+                plan.current[row.symbol] = current
+        return plan
+
+    def not_attempted(self) -> list[Row]:
+        rows = dict(self.rows)
+        for target, symbols in self.to_switch.items():
+            for symbol in symbols:
+                rows[symbol] = SymbolReport(
+                    symbol,
+                    target,
+                    self.current[symbol],
+                    Result.NOT_ATTEMPTED,
+                    msg=_NOT_SENT,
+                    reason=Reason.NOT_ATTEMPTED,
+                )
+        return list(rows.values())
+
+
+@attrs.define
+class _LeveragePlan:
+    """`_ModePlan` for leverages: one change request a symbol."""
+
+    rows: dict[str, Row]
+    to_change: dict[str, str]
+    current: dict[str, str | None]
+
+    @classmethod
+    def of(cls, before: ApplyReport, wanted: Mapping[str, str], *, dry_run: bool) -> _LeveragePlan:
+        plan = cls({}, {}, {})
+        for row in (r for r in before.symbols if isinstance(r, LeverageReport)):
+            target = wanted[row.symbol]
+            current = row.current
+            if row.result is Result.UNREADABLE:
+                plan.rows[row.symbol] = attrs.evolve(row, target=target)
+            elif current == target:  # both in KuCoin's form: "10" == "10"
+                plan.rows[row.symbol] = LeverageReport(row.symbol, target, target, Result.UNCHANGED)
+            elif dry_run:
+                plan.rows[row.symbol] = LeverageReport(
+                    row.symbol, target, current, Result.WOULD_CHANGE
+                )
+            else:
+                plan.to_change[row.symbol] = target
+                plan.current[row.symbol] = current
+        return plan
+
+    def not_attempted(self) -> list[Row]:
+        """The rows, each leverage still to change (its call ended before) not attempted."""
+        rows = dict(self.rows)
+        for symbol, target in self.to_change.items():
+            rows.setdefault(
+                symbol,
+                LeverageReport(
+                    symbol,
+                    target,
+                    self.current[symbol],
+                    Result.NOT_ATTEMPTED,
+                    msg=_NOT_SENT,
+                    reason=Reason.NOT_ATTEMPTED,
+                ),
+            )
+        return list(rows.values())
+
+
+def _by_symbol(order: Iterable[str], rows: Iterable[Row]) -> tuple[Row, ...]:
+    """`rows` in the caller's order of symbols, each symbol's rows in the order given."""
+    grouped: dict[str, list[Row]] = {symbol: [] for symbol in order}
+    for row in rows:
+        grouped[row.symbol].append(row)
+    return tuple(row for group in grouped.values() for row in group)
 
 
 def read_report(
@@ -223,9 +465,38 @@ def read_report(
     *,
     progress: Callable[[int, int], None] | None = None,
     deadline_s: float | None = None,
+    leverage: bool = False,
 ) -> ApplyReport:
     """`get_margin_modes` as report rows (`READ` or `UNREADABLE`); an error that ends the
-    reads (authentication, ...) makes every symbol `UNREADABLE` with its reason."""
+    reads (authentication, ...) makes every symbol `UNREADABLE` with its reason. With
+    `leverage`, each symbol's mode row is followed by its leverage row (both read within
+    one `deadline_s`)."""
+    if not leverage:
+        return _mode_read_report(client, symbols, progress=progress, deadline_s=deadline_s)
+    check_deadline_s(deadline_s)
+    with call_deadline(sync_http(client).monotonic, deadline_s, requests=2 * len(symbols)):
+        modes = _mode_read_report(client, symbols, progress=progress, deadline_s=None)
+        if modes.error is not None:
+            error = modes.error
+            leverages = ApplyReport(
+                tuple(_unreadable_leverage(s, None, error) for s in symbols), False
+            )
+        else:
+            leverages = leverage_read_report(client, symbols, progress=progress)
+    return ApplyReport(
+        _by_symbol(symbols, [*modes.symbols, *leverages.symbols]),
+        False,
+        modes.error or leverages.error,
+    )
+
+
+def _mode_read_report(
+    client: Client,
+    symbols: Sequence[str],
+    *,
+    progress: Callable[[int, int], None] | None,
+    deadline_s: float | None,
+) -> ApplyReport:
     options: dict[str, Any] = {} if deadline_s is None else {"deadline_s": deadline_s}
     try:
         readout = get_margin_modes(client, symbols, progress=progress, **options)
@@ -236,6 +507,35 @@ def read_report(
     return ApplyReport(tuple(_read_row(readout, s) for s in readout.requested), False)
 
 
+def leverage_read_report(
+    client: Client,
+    symbols: Sequence[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    deadline_s: float | None = None,
+) -> ApplyReport:
+    """`get_cross_leverages` as report rows, as `read_report` makes them for modes."""
+    if not symbols:
+        return _NOTHING
+    options: dict[str, Any] = {} if deadline_s is None else {"deadline_s": deadline_s}
+    try:
+        readout = get_cross_leverages(client, symbols, progress=progress, **options)
+    except _CALLERS_MISTAKES:
+        raise
+    except KucoinError as error:
+        rows = tuple(_unreadable_leverage(s, None, error) for s in symbols)
+        return ApplyReport(rows, False, error)
+    return ApplyReport(
+        tuple(
+            LeverageReport(s, None, leverage_text(readout.leverages[s]), Result.READ)
+            if s in readout.leverages
+            else _unreadable_leverage(s, None, readout.failed[s])
+            for s in readout.requested
+        ),
+        False,
+    )
+
+
 def _read_row(readout: MarginModeReadout, symbol: str) -> SymbolReport:
     if symbol in readout.modes:
         return SymbolReport(symbol, None, readout.modes[symbol], Result.READ)
@@ -243,16 +543,19 @@ def _read_row(readout: MarginModeReadout, symbol: str) -> SymbolReport:
 
 
 def _unreadable(symbol: str, target: MarginMode | None, error: KucoinError) -> SymbolReport:
-    return SymbolReport(
-        symbol,
-        target,
-        None,
-        Result.UNREADABLE,
-        None,
-        error_code(error),
-        error_message(error),
-        failure_reason(error),
-    )
+    return SymbolReport(symbol, target, None, Result.UNREADABLE, None, **_failure(error))
+
+
+def _unreadable_leverage(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
+    return LeverageReport(symbol, target, None, Result.UNREADABLE, None, **_failure(error))
+
+
+def _failure(error: KucoinError, reason: Reason | None = None) -> dict[str, Any]:
+    return {
+        "code": error_code(error),
+        "msg": error_message(error),
+        "reason": failure_reason(error) if reason is None else reason,
+    }
 
 
 def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
@@ -318,7 +621,11 @@ def _switch_within_deadline(
     if verify and reported:
         checked = read_report(client, reported, progress=_stage(progress, "verify"))
         error = error or checked.error
-    back = {} if checked is None else {row.symbol: row for row in checked.symbols}
+    back = (
+        {}
+        if checked is None
+        else {r.symbol: r for r in checked.symbols if isinstance(r, SymbolReport)}
+    )
     rows = []
     for target, batch in batches:
         for symbol in batch:
@@ -399,3 +706,108 @@ def _switch_row(
             Reason.MISMATCH,
         )
     return SymbolReport(symbol, target, current, Result.SWITCHED, back.current)
+
+
+def change_leverages(
+    client: Client,
+    targets: Mapping[str, str],
+    current: Mapping[str, str | None],
+    *,
+    verify: bool,
+    progress: Progress | None = None,
+    deadline_s: float | None = None,
+) -> ApplyReport:
+    """Change each symbol's cross-margin leverage to its target (KuCoin's string, checked
+    by `leverage_value` already; one request a symbol, paced, a used-up quota waited out
+    as for reads), then read back those changed (with `verify`). A refusal of one
+    symbol's change is that symbol's (`Reason.REFUSED`, `UNKNOWN_SYMBOL`) and the others
+    go on; authentication, permission or configuration errors end the call (`error`),
+    the symbols after it `NOT_ATTEMPTED`. `current` is each symbol's leverage before,
+    where known. `deadline_s` bounds the changes and the read-back together (None: an
+    enclosing call's deadline, else the default for the requests they need)."""
+    check_deadline_s(deadline_s)
+    http = sync_http(client)
+    symbols = tuple(targets)
+    with call_deadline(http.monotonic, deadline_s, requests=2 * len(symbols)):
+        changed = read_many(
+            http,
+            symbols,
+            lambda symbol: set_cross_leverage(client, symbol, targets[symbol]),
+            deadline_s=None,
+            progress=_stage(progress, "change"),
+            report_fatal=True,
+        )
+        back = None
+        if verify and changed.values:
+            back = leverage_read_report(
+                client, list(changed.values), progress=_stage(progress, "verify")
+            )
+    read_back = {} if back is None else {row.symbol: row for row in back.symbols}
+    error = changed.error or (None if back is None else back.error)
+    rows: list[Row] = []
+    for symbol in symbols:
+        target, before = targets[symbol], current.get(symbol)
+        if symbol in changed.values:
+            accepted = leverage_text(changed.values[symbol])
+            rows.append(_change_row(symbol, target, before, accepted, read_back.get(symbol)))
+        elif symbol in changed.failed:
+            failure = changed.failed[symbol]
+            rows.append(
+                LeverageReport(
+                    symbol,
+                    target,
+                    before,
+                    Result.FAILED,
+                    None,
+                    **_failure(failure, _change_reason(failure)),
+                )
+            )
+        else:
+            rows.append(
+                LeverageReport(
+                    symbol,
+                    target,
+                    before,
+                    Result.NOT_ATTEMPTED,
+                    msg=_NOT_SENT,
+                    reason=Reason.NOT_ATTEMPTED,
+                )
+            )
+    return ApplyReport(tuple(rows), False, error)
+
+
+def _change_reason(error: KucoinError) -> Reason:
+    """A leverage change is a request about one symbol: KuCoin refusing it (a code that
+    is not about the caller, the quota or the server) is that symbol's own failure."""
+    reason = failure_reason(error)
+    return Reason.REFUSED if reason is Reason.REQUEST_REFUSED else reason
+
+
+def _change_row(
+    symbol: str, target: str, current: str | None, accepted: str, back: Row | None
+) -> LeverageReport:
+    if back is None:
+        return LeverageReport(symbol, target, current, Result.CHANGED, accepted)
+    if back.result is Result.UNREADABLE:
+        return LeverageReport(
+            symbol,
+            target,
+            current,
+            Result.UNVERIFIED,
+            None,
+            back.code,
+            f"reported changed, but the read-back failed: {back.msg}",
+            back.reason,
+        )
+    if back.current != target:
+        return LeverageReport(
+            symbol,
+            target,
+            current,
+            Result.UNVERIFIED,
+            _text(back.current),
+            None,
+            f"reported changed to {target}, but reads back {back.current}",
+            Reason.MISMATCH,
+        )
+    return LeverageReport(symbol, target, current, Result.CHANGED, target)

@@ -37,7 +37,7 @@ from ._defaults import DEFAULT_TIMEOUT_S, MAX_DEADLINE_S, MAX_TIMEOUT_S, PRODUCT
 if TYPE_CHECKING:
     from kucoin_futures_client import Client
 
-    from ._apply import ApplyReport, SymbolReport
+    from ._apply import ApplyReport, LeverageReport, SymbolReport
 
 EXIT_ALL_SWITCHED = 0
 EXIT_SOME_FAILED = 1
@@ -438,7 +438,7 @@ def _report_table(report: ApplyReport) -> str:
     return _columns(rows)
 
 
-def _value(row: SymbolReport) -> str:
+def _value(row: SymbolReport | LeverageReport) -> str:
     """`CROSS → ISOLATED` for a change asked for (`? → ISOLATED` when the mode before was
     not read), the mode alone when there is nothing to change, `-` when unknown."""
     if row.target is None or row.current == row.target:

@@ -16,6 +16,8 @@ RESULTS = (
     "MarginModeReadout",
     "ApplyReport",
     "SymbolReport",
+    "LeverageReport",
+    "CrossLeverageReadout",
 )
 NOT_OURS = {"Mapping", "Any", "None", "str", "int", "bool", "bytes", "tuple", "float"}
 

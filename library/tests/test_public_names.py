@@ -19,7 +19,7 @@ RESULTS = (
     "LeverageReport",
     "CrossLeverageReadout",
 )
-NOT_OURS = {"Mapping", "Any", "None", "str", "int", "bool", "bytes", "tuple", "float"}
+NOT_OURS = {"Mapping", "Any", "None", "str", "int", "bool", "bytes", "tuple", "float", "Decimal"}
 
 
 def test_margin_mode_is_importable_from_the_package() -> None:

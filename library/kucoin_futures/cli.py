@@ -1,13 +1,16 @@
-"""`kucoin-margin`: read and switch the margin mode of KuCoin Futures contracts.
+"""`kucoin-margin`: read and change the position settings (margin mode, cross-margin
+leverage) of KuCoin Futures contracts.
 
-    kucoin-margin [OPTIONS] get SYMBOL... [--json]
+    kucoin-margin [OPTIONS] get SYMBOL... [--leverage] [--json]
     kucoin-margin [OPTIONS] set MODE SYMBOL... [--dry-run | --verify] [--json | --raw-reply]
+    kucoin-margin [OPTIONS] set-leverage LEVERAGE SYMBOL... [--dry-run | --verify] [--json]
     kucoin-margin [OPTIONS] apply FILE [--dry-run] [--json]
     (OPTIONS: --base-url URL, --timeout S, --deadline S, --verbose, before or after the
     command)
 
 Exit codes (`kucoin_futures.CallResult`): 0 every symbol as asked, 1 KuCoin answered and
-some symbols failed on their own (busy, unknown symbol, read back in another mode), 2
+some symbols failed on their own (busy, unknown symbol, a leverage refused, read back
+otherwise), 2
 usage or configuration error (nothing sent), 3 the call as a whole could not be made or
 ended part-way (network, authentication, a whole request refused, 5xx after retries, an
 invalid reply, the deadline).
@@ -63,7 +66,8 @@ production). Plain http beyond this machine needs KUCOIN_FUTURES_ALLOW_HTTP=1.
 Options go before or after the command.
 
 exit codes: 0 every symbol as asked; 1 KuCoin answered and some symbols failed on their
-own (busy, unknown symbol, read back in another mode); 2 usage or configuration error
+own (busy, unknown symbol, a leverage refused, read back otherwise); 2 usage or
+configuration error
 (nothing sent); 3 the call as a whole could not be made or ended part-way (network,
 authentication, a whole request refused, 5xx after retries, invalid reply, deadline)."""
 
@@ -129,7 +133,8 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
 def _build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
-        description="Read and switch the margin mode of KuCoin Futures contracts.",
+        description="Read and change the margin mode and cross-margin leverage of KuCoin "
+        "Futures contracts.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -151,10 +156,14 @@ def _build_parser() -> _Parser:
     json_help = "print the report as JSON (see the README's CLI section)"
     read = command(
         "get",
-        "read the margin mode of symbols",
-        "Read every SYMBOL's margin mode and print one row per symbol.",
+        "read the margin mode (and leverage) of symbols",
+        "Read every SYMBOL's margin mode (and with --leverage its cross-margin leverage) and "
+        "print one row per symbol and setting.",
     )
     read.add_argument("symbols", metavar="SYMBOL", nargs="+", help="contract, e.g. XBTUSDTM")
+    read.add_argument(
+        "--leverage", action="store_true", help="read the cross-margin leverage too (a row each)"
+    )
     read.add_argument("--json", action="store_true", help=json_help)
 
     switch = command(
@@ -182,14 +191,35 @@ def _build_parser() -> _Parser:
         "--dry-run or --verify)",
     )
 
+    leverage = command(
+        "set-leverage",
+        "change the cross-margin leverage of symbols",
+        "Change every SYMBOL's cross-margin leverage to LEVERAGE (one request a symbol) and "
+        "print one row per symbol.",
+    )
+    leverage.add_argument("leverage", metavar="LEVERAGE", help="e.g. 10 or 2.5 (at least 1)")
+    leverage.add_argument("symbols", metavar="SYMBOL", nargs="+", help="contract, e.g. XBTUSDTM")
+    how = leverage.add_mutually_exclusive_group()
+    how.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the current leverages and show what would change; send no change",
+    )
+    how.add_argument("--verify", action="store_true", help="read back every symbol changed")
+    leverage.add_argument("--json", action="store_true", help=json_help)
+
     apply = command(
         "apply",
-        "bring symbols to the modes a file lists",
-        "Read the current modes of the symbols FILE lists, switch only those that differ "
-        "(one batch per target mode), read them back, and print a row per symbol.",
+        "bring symbols to the position settings a file lists",
+        "Read the current settings of the symbols FILE lists, switch the margin modes that "
+        "differ (one batch per target mode), then change the leverages that differ, read "
+        "them back, and print a row per symbol and setting.",
     )
     apply.add_argument(
-        "file", metavar="FILE", help='JSON or TOML map of symbol to mode: {"XBTUSDTM": "CROSS"}'
+        "file",
+        metavar="FILE",
+        help='JSON or TOML map of symbol to mode or settings: {"XBTUSDTM": "CROSS", '
+        '"ETHUSDTM": {"marginMode": "ISOLATED", "leverage": 10}}',
     )
     apply.add_argument("--dry-run", action="store_true", help="read only; show the plan")
     apply.add_argument("--json", action="store_true", help=json_help)
@@ -241,12 +271,22 @@ def main(
 
 
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from ._apply import apply_margin_modes, margin_mode_targets, read_report, switch_margin_modes
+    from ._apply import (
+        PositionSettings,
+        apply_position_settings,
+        change_leverages,
+        margin_mode_targets,
+        position_targets,
+        read_report,
+        switch_margin_modes,
+    )
     from ._cause import CallResult
+    from ._leverage import leverage_value
     from ._margin import margin_mode_request, requested_symbols, set_margin_mode
 
     # Usage errors are reported before a missing key, and before anything is sent. Only
     # a switch request is bounded (1000 symbols); reads take any number.
+    targets: Mapping[str, object] = {}
     if args.command == "get":
         requested_symbols(args.symbols)
     elif args.command == "set":
@@ -254,13 +294,23 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             targets = margin_mode_targets(dict.fromkeys(requested_symbols(args.symbols), args.mode))
         else:
             request = margin_mode_request(args.mode, args.symbols)
+    elif args.command == "set-leverage":
+        leverage = leverage_value(args.leverage)
+        symbols = requested_symbols(args.symbols)
+        targets = {symbol: PositionSettings(leverage=leverage) for symbol in symbols}
     else:
-        targets = margin_mode_targets(load_plan(Path(args.file)))
+        targets = position_targets(load_plan(Path(args.file)))
     deadline = {} if args.deadline is None else {"deadline_s": args.deadline}
     progress = _Progress(sys.stderr)
     with _client(args, env) as client, progress:
         if args.command == "get":
-            report = read_report(client, args.symbols, progress=progress.reading, **deadline)
+            report = read_report(
+                client,
+                args.symbols,
+                progress=progress.reading,
+                leverage=args.leverage,
+                **deadline,
+            )
         elif args.command == "set" and args.raw_reply:
             outcome = set_margin_mode(client, request.margin_mode, request.symbols)
             raw = _json_text(outcome.raw_data_text or "null")
@@ -273,8 +323,17 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 progress=progress.stage,
                 **deadline,
             )
-        else:
-            report = apply_margin_modes(
+        elif args.command == "set-leverage" and not args.dry_run:
+            report = change_leverages(
+                client,
+                dict.fromkeys(symbols, leverage),
+                {},
+                verify=args.verify,
+                progress=progress.stage,
+                **deadline,
+            )
+        else:  # apply, and the dry runs of set and set-leverage
+            report = apply_position_settings(
                 client, targets, dry_run=args.dry_run, progress=progress.stage, **deadline
             )
     # After the progress line is cleared (leaving the block above).
@@ -323,14 +382,16 @@ def _client(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Client
 
 
 # ---- the apply file ---------------------------------------------------------------------
-# One place reads the file and one function checks each value: a second setting per
-# symbol ({SYMBOL: {"marginMode": ..., "leverage": ...}}) extends `_plan_value` only.
+# One place reads the file and one function checks each value (`_plan_value`, with the
+# library's `position_setting`): {SYMBOL: MODE} or {SYMBOL: {"marginMode": ..., "leverage": ...}}.
 
 
 def load_plan(path: Path) -> dict[str, Any]:
-    """The symbol -> mode map of a JSON or TOML file (by its suffix; JSON if neither), or
-    `InvalidInputError` naming the file and the line or the key that is wrong. Only a
-    regular file is read (a FIFO or a device could block or never end)."""
+    """The symbol -> settings map of a JSON or TOML file (by its suffix; JSON if neither):
+    each value a margin mode, or a map of "marginMode", "leverage" or both, mixed entry by
+    entry. `InvalidInputError` names the file and the line, or the symbol and the key,
+    that is wrong. Only a regular file is read (a FIFO or a device could block or never
+    end)."""
     from ._errors import InvalidInputError
 
     raw = _read_regular_file(path)
@@ -344,19 +405,22 @@ def load_plan(path: Path) -> dict[str, Any]:
         raise InvalidInputError(f"{path}: line {line}: a number of more than {MAX_DIGITS} digits")
     plan = _toml_plan(path, text) if path.suffix.lower() == ".toml" else _json_plan(path, text)
     if not isinstance(plan, dict) or not plan:
-        raise InvalidInputError(f"{path}: expected a non-empty map of symbol to margin mode")
+        raise InvalidInputError(
+            f"{path}: expected a non-empty map of symbol to margin mode or settings"
+        )
     for symbol, value in plan.items():
         _plan_value(path, symbol, value)
     return plan
 
 
 def _plan_value(path: Path, symbol: str, value: object) -> None:
+    from ._apply import position_setting
     from ._errors import InvalidInputError
 
-    if not isinstance(value, str):
-        raise InvalidInputError(
-            f"{path}: {symbol}: margin mode must be a string, got {type(value).__name__}"
-        )
+    try:
+        position_setting(symbol, value)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{path}: {error}") from None
 
 
 def _read_regular_file(path: Path) -> bytes:

@@ -220,7 +220,7 @@ class ReadTally(Generic[T]):
         if self.fatal is not None and not report_fatal:
             raise self.fatal
         values, failed = self.values, self.failed
-        if len(values) == len(self.requested):  # every read succeeded: already in order
+        if tuple(values) == self.requested:  # every read succeeded, in order (the sync loop)
             return ReadResults(self.requested, values, {})
         return ReadResults(
             self.requested,

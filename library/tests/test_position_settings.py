@@ -35,6 +35,8 @@ from kucoin_futures import (
     position_targets,
     set_cross_leverage,
 )
+from kucoin_futures._deadline import call_deadline
+from kucoin_futures._reads import ReadTally
 from kucoin_futures_client import Client
 from kucoin_futures_mock import SYMBOLS, MockKucoin, RunningMock, serve_in_thread
 
@@ -91,6 +93,15 @@ def test_aget_cross_leverages_reads_concurrently_the_same(kucoin_mock: RunningMo
     assert list(readout.leverages) == list(SYMBOLS)
     assert set(readout.leverages.values()) == {Decimal(5)}
     assert readout.all_read
+
+
+def test_reads_finished_out_of_order_are_reported_in_the_requests_order() -> None:
+    # Concurrent reads (aread_many) finish in any order; the readout keeps the caller's.
+    with call_deadline(lambda: 0.0, 10.0, requests=2) as deadline:
+        tally: ReadTally[int] = ReadTally(("A", "B"), deadline, lambda: 0.0, None)
+    tally.read("B", 2)
+    tally.read("A", 1)
+    assert list(tally.result().values) == ["A", "B"]
 
 
 def test_many_leverage_reads_check_their_input_first(kucoin_mock: RunningMock) -> None:

@@ -40,6 +40,8 @@ from kucoin_futures._reads import ReadTally
 from kucoin_futures_client import Client
 from kucoin_futures_mock import SYMBOLS, MockKucoin, RunningMock, serve_in_thread
 
+from . import hostile
+from .test_cli_exit_codes import STORM, STORM_HEADERS, FakeClock, run_with_clock
 from .test_margin_cli import env_for, run, table
 
 LEVERAGE_READ = "/api/v2/getCrossUserLeverage"
@@ -500,3 +502,81 @@ def test_set_leverage_refuses_bad_input_before_sending(
     assert (code, out) == (2, "")
     assert message in err
     assert kucoin_mock.mock.requests_seen == 0
+
+
+# ---- the CLI's rules hold for the leverage commands ---------------------------------------
+
+LEVERAGE_COMMANDS = [
+    ["get", "ETHUSDTM", "SOLUSDTM", "--leverage"],
+    ["set-leverage", "10", "ETHUSDTM", "SOLUSDTM"],
+    ["set-leverage", "10", "ETHUSDTM", "SOLUSDTM", "--dry-run"],
+    ["set-leverage", "10", "ETHUSDTM", "SOLUSDTM", "--verify"],
+    ["apply", "PLAN"],
+]
+LEVERAGE_IDS = ["get --leverage", "set-leverage", "--dry-run", "--verify", "apply"]
+PLAN = '{"ETHUSDTM": {"marginMode": "ISOLATED", "leverage": 10}, "SOLUSDTM": {"leverage": 10}}'
+
+
+def _argv(argv: list[str], tmp_path: Path) -> list[str]:
+    plan = tmp_path / "settings.json"
+    plan.write_text(PLAN)
+    return [str(plan) if arg == "PLAN" else arg for arg in argv]
+
+
+def _expected_rows(argv: list[str]) -> list[tuple[str, str]]:
+    if argv[0] == "apply":
+        return [("ETHUSDTM", "marginMode"), ("ETHUSDTM", "leverage"), ("SOLUSDTM", "leverage")]
+    if argv[0] == "get":
+        return [(s, setting) for s in ("ETHUSDTM", "SOLUSDTM") for setting in SETTINGS]
+    return [("ETHUSDTM", "leverage"), ("SOLUSDTM", "leverage")]
+
+
+SETTINGS = ("marginMode", "leverage")
+
+
+@pytest.mark.parametrize("argv", LEVERAGE_COMMANDS, ids=LEVERAGE_IDS)
+def test_an_outage_exits_3_and_every_symbol_and_setting_has_a_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    argv = _argv(argv, tmp_path)
+    for output in ([], ["--json"]):
+        code, out, err = run_with_clock(
+            capsys, [*argv, "--base-url", CLOSED, *output], NO_KEY_NEEDED, FakeClock()
+        )
+        assert code == 3, err
+        if output:
+            rows = [(r["symbol"], r["setting"], r["reason"]) for r in json.loads(out)["symbols"]]
+        else:
+            rows = [(r["SYMBOL"], r["SETTING"], r["REASON"]) for r in table(out)]
+        assert [row[:2] for row in rows] == _expected_rows(argv)
+        assert {row[2] for row in rows} <= {"transport", "not_attempted"}
+        assert "ConnectError" in err
+
+
+@pytest.mark.parametrize("argv", LEVERAGE_COMMANDS, ids=LEVERAGE_IDS)
+def test_the_leverage_commands_print_the_same_json_shape(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    keys = ["symbol", "setting", "current", "target", "result", "after", "reason", "code", "msg"]
+    code, out, _ = run(capsys, [*_argv(argv, tmp_path), "--json"], env_for(kucoin_mock))
+    assert code == 0
+    report = json.loads(out)
+    assert list(report) == ["dryRun", "error", "symbols"]
+    assert [list(row) for row in report["symbols"]] == [keys] * len(_expected_rows(argv))
+
+
+@pytest.mark.parametrize("argv", LEVERAGE_COMMANDS, ids=LEVERAGE_IDS)
+def test_a_429_storm_ends_within_the_deadline(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    clock = FakeClock()
+    with hostile.serving(hostile.reply(STORM, status=429, headers=STORM_HEADERS)) as server:
+        env = {**NO_KEY_NEEDED, "KUCOIN_FUTURES_BASE_URL": server.base_url}
+        code, out, _ = run_with_clock(
+            capsys, [*_argv(argv, tmp_path), "--deadline", "5"], env, clock
+        )
+    assert code == 3
+    rows = table(out)
+    assert [(r["SYMBOL"], r["SETTING"]) for r in rows] == _expected_rows(argv)
+    assert {r["REASON"] for r in rows} <= {"rate_limit", "deadline", "not_attempted"}
+    assert clock.now <= 5.0

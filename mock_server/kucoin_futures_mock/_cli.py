@@ -41,13 +41,13 @@ faults (--fault KIND[:count=N|rate=P][,param=value]..., repeatable):
   burst_429       HTTP 429 429000 with gw-ratelimit-* headers; reset_ms=1000
   business_error  HTTP 200 {"code": code, "msg": msg}; code=300000,
                   msg=request parameter illegal
-  lost_switch     a switch (single or batch) replies success for its symbols but
-                  changes nothing (what reading the modes back catches); reads never
+  lost_switch     a margin-mode switch (single or batch) or a leverage change replies
+                  success but changes nothing (what reading back catches); reads never
                   consume it
   count=N fires for the next N requests, rate=P for each with probability P (seeded by
   --seed), neither for every request. Only latency and clock_skew touch the timestamp
   endpoint (latency counts it, clock_skew does not); lost_switch counts only switches
-  that pass validation.
+  and leverage changes that pass validation.
   Examples: --fault http_503:count=2  --fault latency:rate=0.1,ms=250
             --fault lost_switch:count=1
 """

@@ -295,7 +295,9 @@ def test_apply_splits_at_the_batch_maximum(
         ("twice.toml", 'ETHUSDTM = "CROSS"\nETHUSDTM = "CROSS"\n', "line 2"),
         ("list.json", '["ETHUSDTM"]', "expected a non-empty map"),
         ("empty.json", "{}", "expected a non-empty map"),
-        ("nested.toml", '[ETHUSDTM]\nmode = "CROSS"\n', "ETHUSDTM: margin mode must be a string"),
+        # A table is the settings form: its keys are marginMode and leverage.
+        ("nested.toml", '[ETHUSDTM]\nmode = "CROSS"\n', "ETHUSDTM: unknown key 'mode'"),
+        ("number.json", '{"ETHUSDTM": 5}', "ETHUSDTM: margin mode must be a string"),
         ("blank.json", '{" ETHUSDTM": "CROSS"}', "without spaces"),
         ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),

@@ -392,16 +392,20 @@ class _ModePlan:
         return plan
 
     def not_attempted(self) -> list[Row]:
+        """The rows, each mode still to switch (its call ended before) not attempted."""
         rows = dict(self.rows)
         for target, symbols in self.to_switch.items():
             for symbol in symbols:
-                rows[symbol] = SymbolReport(
+                rows.setdefault(
                     symbol,
-                    target,
-                    self.current[symbol],
-                    Result.NOT_ATTEMPTED,
-                    msg=_NOT_SENT,
-                    reason=Reason.NOT_ATTEMPTED,
+                    SymbolReport(
+                        symbol,
+                        target,
+                        self.current[symbol],
+                        Result.NOT_ATTEMPTED,
+                        msg=_NOT_SENT,
+                        reason=Reason.NOT_ATTEMPTED,
+                    ),
                 )
         return list(rows.values())
 

@@ -49,6 +49,7 @@ LEVERAGE_CHANGE = "/api/v2/changeCrossUserLeverage"
 MODE_READ = "/api/v2/position/getMarginMode"
 BATCH = "/api/v2/position/batchChangeMarginMode"
 CLOSED = "http://127.0.0.1:9"  # nothing listens on the discard port
+NO_LIMIT = RateLimit(None, None, None)
 NO_KEY_NEEDED = {"KUCOIN_API_KEY": "k", "KUCOIN_API_SECRET": "s", "KUCOIN_API_PASSPHRASE": "p"}
 
 
@@ -232,9 +233,7 @@ def test_an_error_that_ends_the_changes_keeps_every_row(
     def key_revoked_after_one(client: Client, symbol: str, leverage: object) -> Decimal:
         calls.append(symbol)
         if len(calls) == 2:
-            raise AuthenticationError(
-                "400003", "KC-API-KEY not exists", 401, RateLimit(None, None, None)
-            )
+            raise AuthenticationError("400003", "KC-API-KEY not exists", 401, NO_LIMIT)
         return real(client, symbol, leverage)
 
     monkeypatch.setattr(kucoin_futures._apply, "set_cross_leverage", key_revoked_after_one)
@@ -250,6 +249,44 @@ def test_an_error_that_ends_the_changes_keeps_every_row(
     assert report.call_result is CallResult.WHOLE_CALL_FAILED
     assert calls == ["XBTUSDTM", "ETHUSDTM"]  # nothing sent after the call ended
     assert kucoin_mock.mock.leverage_of("XBTUSDTM") == "9"
+
+
+def test_a_leverage_read_that_ends_the_call_sends_no_change(
+    kucoin_mock: RunningMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def key_revoked(*_args: object, **_kwargs: object) -> None:
+        raise AuthenticationError("400003", "KC-API-KEY not exists", 401, NO_LIMIT)
+
+    monkeypatch.setattr(kucoin_futures._apply, "get_cross_leverages", key_revoked)
+    targets = {"XBTUSDTM": {"marginMode": "ISOLATED", "leverage": 10}, "ETHUSDTM": "CROSS"}
+    with _client(kucoin_mock) as client:
+        report = apply_position_settings(client, targets)
+    assert [(r.symbol, r.SETTING, r.result, r.reason) for r in report.symbols] == [
+        ("XBTUSDTM", "marginMode", Result.NOT_ATTEMPTED, Reason.NOT_ATTEMPTED),
+        ("XBTUSDTM", "leverage", Result.UNREADABLE, Reason.AUTHENTICATION),
+        ("ETHUSDTM", "marginMode", Result.UNCHANGED, None),
+    ]
+    assert isinstance(report.error, AuthenticationError)
+    assert {method for method, _ in sent(kucoin_mock)} == {"GET"}
+
+
+def test_a_wrong_key_gives_every_symbol_and_setting_its_row(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"XBTUSDTM": {"marginMode": "ISOLATED", "leverage": 10}, "ETHUSDTM": {"leverage": 3}}'
+    )
+    env = env_for(kucoin_mock, KUCOIN_API_SECRET="not-the-secret")
+    code, out, err = run(capsys, ["apply", str(path)], env)
+    assert code == 3
+    assert [(r["SYMBOL"], r["SETTING"], r["RESULT"], r["REASON"]) for r in table(out)] == [
+        ("XBTUSDTM", "marginMode", "unreadable", "authentication"),
+        ("XBTUSDTM", "leverage", "unreadable", "authentication"),
+        ("ETHUSDTM", "leverage", "unreadable", "authentication"),
+    ]
+    assert "400004" in err
+    assert len(sent(kucoin_mock)) == 1  # the first refusal ends the call
 
 
 # ---- the CLI: apply -----------------------------------------------------------------------

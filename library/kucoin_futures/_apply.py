@@ -740,6 +740,7 @@ def change_leverages(
             deadline_s=None,
             progress=_stage(progress, "change"),
             report_fatal=True,
+            not_done="not changed",
         )
         back = None
         if verify and changed.values:

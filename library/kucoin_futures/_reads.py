@@ -168,6 +168,8 @@ class ReadTally(Generic[T]):
     values: dict[str, T] = attrs.field(factory=dict)
     failed: dict[str, KucoinError] = attrs.field(factory=dict)
     fatal: KucoinError | None = None
+    not_done: str = "not read"
+    """How a symbol the deadline stopped is described ("not changed" for changes)."""
     waits: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
     def may_send(self, symbol: str) -> bool:
@@ -178,7 +180,8 @@ class ReadTally(Generic[T]):
         if self.monotonic() < self.deadline.at:
             return True
         self.failed[symbol] = DeadlineExceededError(
-            f"{symbol}: not read: the call's deadline of {self.deadline.seconds:g} s has passed",
+            f"{symbol}: {self.not_done}: the call's deadline of {self.deadline.seconds:g} s "
+            "has passed",
             deadline_s=self.deadline.seconds,
         )
         return False
@@ -202,7 +205,7 @@ class ReadTally(Generic[T]):
                 if self.monotonic() + wait < self.deadline.at:
                     return wait
                 error = DeadlineExceededError(
-                    f"{symbol}: not read: waiting {wait:g} s for the rate limit would pass "
+                    f"{symbol}: {self.not_done}: waiting {wait:g} s for the rate limit would pass "
                     f"the call's deadline of {self.deadline.seconds:g} s",
                     deadline_s=self.deadline.seconds,
                     last_error=error,
@@ -250,16 +253,19 @@ def read_many(
     deadline_s: float | None,
     progress: Callable[[int, int], None] | None,
     report_fatal: bool = False,
+    not_done: str = "not read",
 ) -> ReadResults[T]:
     """Read every symbol of `requested` (checked already) with `read_one(symbol)`, one
     read after another, within `deadline_s` (None: `default_deadline_s` of one request a
     symbol) for every read, retry and pause; see `ReadTally` for what is retried. Any
     per-symbol request of the spec can be built on this (`get_margin_modes` is, and the
     leverage changes of `apply_position_settings`, which pass `report_fatal` to keep what
-    was changed before an error that ends the call)."""
+    was changed before an error that ends the call, and `not_done="not changed"`)."""
     check_deadline_s(deadline_s)
     with call_deadline(http.monotonic, deadline_s, requests=len(requested)) as deadline:
-        tally: ReadTally[T] = ReadTally(requested, deadline, http.monotonic, progress)
+        tally: ReadTally[T] = ReadTally(
+            requested, deadline, http.monotonic, progress, not_done=not_done
+        )
         for symbol in requested:
             while tally.may_send(symbol):
                 try:

@@ -107,6 +107,17 @@ def test_reads_finished_out_of_order_are_reported_in_the_requests_order() -> Non
     assert list(tally.result().values) == ["A", "B"]
 
 
+def test_a_symbol_the_deadline_stopped_is_described_as_the_loop_says() -> None:
+    now = [0.0]
+    with call_deadline(lambda: now[0], 1.0, requests=1) as deadline:
+        tally: ReadTally[int] = ReadTally(
+            ("A",), deadline, lambda: now[0], None, not_done="not changed"
+        )
+    now[0] = 2.0
+    assert not tally.may_send("A")
+    assert str(tally.failed["A"]).startswith("A: not changed: the call's deadline of 1 s")
+
+
 def test_many_leverage_reads_check_their_input_first(kucoin_mock: RunningMock) -> None:
     with _client(kucoin_mock) as client:
         for bad in ([], "XBTUSDTM", ["XBTUSDTM", "XBTUSDTM"], [" XBTUSDTM"]):
@@ -617,3 +628,5 @@ def test_a_429_storm_ends_within_the_deadline(
     assert [(r["SYMBOL"], r["SETTING"]) for r in rows] == _expected_rows(argv)
     assert {r["REASON"] for r in rows} <= {"rate_limit", "deadline", "not_attempted"}
     assert clock.now <= 5.0
+    if argv[0] == "set-leverage" and "--dry-run" not in argv:
+        assert all("not read" not in r["MESSAGE"] for r in rows), rows

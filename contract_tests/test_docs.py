@@ -351,13 +351,13 @@ def replies_of(stdout: str) -> list[object]:
     return replies
 
 
-def run_against_mock(key: str) -> tuple[list[object], object]:
+def run_against_mock(key: str) -> tuple[list[object], list[object]]:
     """Runs the one shell block that contains `key` against a mock with XBTUSDTM busy:
-    what it printed, and the reply the page shows in the `json` block after it."""
+    what it printed, and the replies the page shows in the `json` block after it."""
     (page,) = [p for p in PAGES if any(key in b.body for b in blocks_of(p))]
     page_blocks = blocks_of(page)
     ((index, block),) = [(i, b) for i, b in enumerate(page_blocks) if key in b.body]
-    shown = next(b for b in page_blocks[index + 1 :] if b.lang == "json")
+    shown = next(b for b in page_blocks[index + 1 :] if b.lang == "json")  # the reply shown
     with running_mock(["--port", "0", "--busy", "XBTUSDTM"]) as address:
         script = block.body.replace("127.0.0.1:8080", address).replace(
             "curl -s ", "curl -s --max-time 10 "
@@ -370,7 +370,7 @@ def run_against_mock(key: str) -> tuple[list[object], object]:
             check=False,
         )
     assert result.returncode == 0, result.stderr
-    return replies_of(result.stdout), json.loads(shown.body)
+    return replies_of(result.stdout), replies_of(shown.body)
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -380,8 +380,9 @@ def test_the_admin_api_session_runs_as_shown() -> None:
     assert state["accounts"][0]["busy"] == ["XBTUSDTM"]  # type: ignore[index]
     assert (busy_eth["mode"], busy_eth["busy"]) == ("ISOLATED", True)  # type: ignore[index]
     assert freed_eth["busy"] is False  # type: ignore[index]
+    assert after_reset["accounts"][0]["busy"] == ["XBTUSDTM"]  # type: ignore[index]
     assert after_reset["accounts"][0]["modes"]["ETHUSDTM"] == "CROSS"  # type: ignore[index]
-    assert last == shown
+    assert [last] == shown
 
 
 @pytest.mark.skipif(
@@ -392,5 +393,6 @@ def test_the_shell_signing_recipe_is_accepted_by_the_mock() -> None:
     # The mock verifies with the signing plugin's verifier, which has its own known-answer
     # tests against KuCoin's documented example: a 200000 here means openssl + curl sign
     # as KuCoin does.
-    (reply,), shown = run_against_mock("openssl dgst -sha256 -hmac")
-    assert reply == shown
+    replies, shown = run_against_mock("openssl dgst -sha256 -hmac")
+    assert len(replies) == 2  # the read, then the batch switch
+    assert replies == shown

@@ -330,9 +330,22 @@ def test_the_reference_lists_every_public_name(built_site: Path) -> None:
 
 
 def test_the_generated_client_has_its_page(built_site: Path) -> None:
+    # Every operation module `make generate` wrote, found in the tree: a new operation
+    # must get its entry on the page.
     html = (built_site / "reference" / "kucoin_futures_client" / "index.html").read_text()
-    for operation in ("batch_change_margin_mode", "change_margin_mode", "get_margin_mode"):
-        assert f'id="kucoin_futures_client.api.positions.{operation}.sync"' in html
+    api = ROOT / "generated" / "kucoin_futures_client" / "api"
+    operations = sorted(
+        f"{module.parent.name}.{module.stem}"
+        for module in api.glob("*/*.py")
+        if module.name != "__init__.py"
+    )
+    assert len(operations) >= 6, operations
+    missing = [
+        operation
+        for operation in operations
+        if f'id="kucoin_futures_client.api.{operation}.sync"' not in html
+    ]
+    assert not missing, f"the generated client's page lacks {missing}"
     assert 'id="kucoin_futures_client.models.BatchChangeMarginModeRequest"' in html
 
 

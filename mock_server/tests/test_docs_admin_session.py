@@ -1,5 +1,6 @@
-"""The `curl` session of docs/mock-ci-service.md against the admin API runs as written, against the console
-script on 0.0.0.0 (requests go to 127.0.0.1 only), and ends in the 400 it shows."""
+"""The `curl` session of docs/mock-ci-service.md against the admin API runs as written,
+against the console script on 0.0.0.0 (requests go to 127.0.0.1 only), and ends in the
+400 it shows."""
 
 from __future__ import annotations
 

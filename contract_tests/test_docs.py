@@ -285,8 +285,9 @@ def site_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("site")
     shutil.copy(ROOT / "mkdocs.yml", copy / "mkdocs.yml")
     shutil.copytree(DOCS, copy / "docs")
-    for folder in ("generated", "auth_plugin", "library", "mock_server", "examples"):
-        (copy / folder).symlink_to(ROOT / folder)
+    # The packages for the reference; examples/ and README.md for the files pages include.
+    for entry in ("generated", "auth_plugin", "library", "mock_server", "examples", "README.md"):
+        (copy / entry).symlink_to(ROOT / entry)
     return copy
 
 

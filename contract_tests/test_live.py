@@ -238,9 +238,9 @@ def test_make_contract_ends_with_the_runners_code_and_its_meaning() -> None:
 
 
 @pytest.mark.parametrize("code", sorted(live.EXIT_MEANINGS))
-def test_every_exit_code_has_a_meaning_and_the_readme_lists_it(code: int) -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    assert f"| {code} | {live.EXIT_MEANINGS[code]}" in readme
+def test_every_exit_code_has_a_meaning_and_the_docs_list_it(code: int) -> None:
+    harness_page = (PROJECT_ROOT / "docs" / "harness.md").read_text()
+    assert f"| {code} | {live.EXIT_MEANINGS[code]}" in harness_page
 
 
 def test_a_proxy_from_the_environment_stops_a_plain_http_run(

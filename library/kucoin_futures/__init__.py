@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 # Written out, not read from the installed metadata: importlib.metadata alone took 37 ms of
 # a 49 ms import. test_packaging keeps it equal to pyproject.toml's version.
 __version__ = "0.3.0"
+"""This distribution's version (kucoin-futures-client)."""
 
 _HOME: dict[str, str] = {
     **dict.fromkeys(("Clock", "Credentials", "KucoinAuth"), "kucoin_futures_auth"),

@@ -32,19 +32,28 @@ class Reason(enum.StrEnum):
     NOT_ATTEMPTED = "not_attempted"
     """Nothing was sent for it: the call ended before (see the report's `error`)."""
     TRANSPORT = "transport"
+    """The network failed (`TransportError`) after the retries."""
     AUTHENTICATION = "authentication"
+    """The gateway refused the key, passphrase, signature or timestamp."""
     PERMISSION = "permission"
+    """The key may not do this (IP whitelist, permission, frozen user)."""
     RATE_LIMIT = "rate_limit"
+    """A rate limit that outlasted the retry budget."""
     SERVER_ERROR = "server_error"
+    """A 5xx or `500000` after the retries."""
     INVALID_REPLY = "invalid_reply"
+    """A reply not of the documented shape, or past the bounds."""
     REQUEST_REFUSED = "request_refused"
     """KuCoin refused the whole request (e.g. 400100 on a batch)."""
     DEADLINE = "deadline"
+    """The call's `deadline_s` passed (`DeadlineExceededError`)."""
     ERROR = "error"
     """An error this version does not classify."""
 
     @property
     def is_symbol_own(self) -> bool:
+        """True for a reason about the symbol alone (busy, unknown, refused, mismatch);
+        False for one that ended or spoilt the whole call."""
         return self in SYMBOL_REASONS
 
 

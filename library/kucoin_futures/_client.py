@@ -50,6 +50,8 @@ class FuturesClient(Client):
     _pacer: Pacer = attrs.field(factory=Pacer, init=False)
 
     def get_httpx_client(self) -> httpx.Client:
+        """The sync httpx client every generated `sync` function sends through, built on
+        first use: signing, typed errors, retries, pacing and the deadlines live in it."""
         if self._client is None:
             self._client = KucoinHTTPClient(
                 retry=self._retry,
@@ -62,6 +64,8 @@ class FuturesClient(Client):
         return self._client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """The async twin of `get_httpx_client`, for the generated `asyncio` functions; it
+        shares the sync client's rate-limit account."""
         if self._async_client is None:
             self._async_client = KucoinAsyncHTTPClient(
                 retry=self._retry,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Final
 
 PRODUCTION_BASE_URL: Final = "https://api-futures.kucoin.com"
+"""KuCoin Futures' base URL, used when neither `base_url=` nor `KUCOIN_FUTURES_BASE_URL` is
+set (KuCoin has no sandbox)."""
 # Connect fast, read long enough for a batch of many symbols.
 DEFAULT_TIMEOUT_S: Final = 10.0
 DEFAULT_CONNECT_TIMEOUT_S: Final = 5.0

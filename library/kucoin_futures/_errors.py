@@ -74,6 +74,7 @@ class TransportError(KucoinError):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+        """Whether trying again can help (a refused connection can, a bad URL cannot)."""
 
 
 class DeadlineExceededError(KucoinError):
@@ -86,7 +87,9 @@ class DeadlineExceededError(KucoinError):
     ) -> None:
         super().__init__(message)
         self.deadline_s = deadline_s
+        """The call's deadline in seconds, as given or defaulted."""
         self.last_error = last_error
+        """The error of the last attempt sent for this request, or None if none was sent."""
         self.__cause__ = last_error
 
 
@@ -95,11 +98,16 @@ class RateLimit:
     """The `gw-ratelimit-*` values of a reply; None where the reply had no such header."""
 
     limit: int | None = None
+    """`gw-ratelimit-limit`: the pool's quota (weight per window)."""
     remaining: int | None = None
+    """`gw-ratelimit-remaining`: the weight left in the current window."""
     reset_ms: int | None = None
+    """`gw-ratelimit-reset`: milliseconds until the window resets."""
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
+        """The values of a reply's headers; a value that is not a plain number of at most 15
+        digits counts as missing."""
         return cls(
             _int_or_none(headers.get("gw-ratelimit-limit")),
             _int_or_none(headers.get("gw-ratelimit-remaining")),
@@ -147,9 +155,13 @@ class InvalidReplyError(KucoinError):
             self, f"invalid reply (HTTP {status}): {reason}; body starts {excerpt!r}"
         )
         self.status = status
+        """The reply's HTTP status."""
         self.excerpt = excerpt
+        """The start of the body, at most 200 characters, signed headers removed."""
         self.reason = reason
+        """What is wrong with the reply."""
         self.retryable = retryable
+        """True only for an HTTP 200 whose body is not JSON at all (cut off on the way)."""
 
 
 class KucoinAPIError(KucoinError):
@@ -163,9 +175,13 @@ class KucoinAPIError(KucoinError):
         text = f"KuCoin error {code}: {msg}" if code is not None else f"KuCoin error: {msg}"
         super().__init__(f"{text} (HTTP {status})")
         self.code = code
+        """KuCoin's code (`"50002"`), or None when the reply carried none."""
         self.msg = msg
+        """KuCoin's message (`"exist.order.or.position"`)."""
         self.status = status
+        """The HTTP status of the reply (KuCoin sends some errors with 200)."""
         self.rate_limit = rate_limit
+        """The reply's `gw-ratelimit-*` values."""
 
 
 class AuthenticationError(KucoinAPIError):
@@ -187,6 +203,7 @@ class RateLimitError(KucoinAPIError):
         super().__init__(code, msg, status, rate_limit)
         if rate_limit != RateLimit():
             self.args = (f"{self.args[0]} (rate limit: {rate_limit})",)
+            """The message, with the rate-limit values appended."""
 
 
 class QuotaWaitError(RateLimitError):

@@ -37,8 +37,12 @@ class SymbolFailure:
     the reply gave none), and `mode`, the margin mode the symbol kept when the reply says."""
 
     code: str | None
+    """KuCoin's per-symbol code (`"50002"` for a busy symbol), or None when it gave none."""
     msg: str
+    """KuCoin's per-symbol message (`"exist.order.or.position"`)."""
     mode: MarginMode | str | None = None
+    """The mode the symbol kept, when the reply says; a string for a mode this version
+    does not know."""
 
 
 @attrs.frozen
@@ -52,24 +56,34 @@ class MarginModeOutcome:
     """
 
     requested: tuple[str, ...]
+    """The symbols asked for, in the request's order."""
     switched: Mapping[str, MarginMode | str]
+    """Symbol → the mode it has now, for each symbol the reply shows in the mode asked for."""
     failed: Mapping[str, SymbolFailure]
+    """Symbol → why it was not switched: listed in `data.errors`, or in another mode."""
     missing: tuple[str, ...]
+    """The symbols the reply does not mention at all."""
     data: BatchChangeMarginModeData | None = attrs.field(default=None, repr=False, eq=False)
+    """The reply's generated model, or None for an outcome built without a reply."""
     body: bytes = attrs.field(default=b"", repr=False, eq=False)
+    """The reply's body as received (empty without a reply)."""
 
     @property
     def all_switched(self) -> bool:
+        """True when every requested symbol was switched."""
         return len(self.switched) == len(self.requested)
 
     @property
     def raw_data(self) -> Any:
+        """The reply's `data` object, parsed from the body on first use (None without one)."""
         if not self.body:
             return None
         return json.loads(self.body)["data"]
 
     @property
     def raw_data_text(self) -> str | None:
+        """The reply's `data` object exactly as received, byte for byte (what `set
+        --raw-reply` prints), or None without a reply."""
         return _member_text(self.body.decode("utf-8"), "data") if self.body else None
 
 

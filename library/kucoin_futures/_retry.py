@@ -72,10 +72,15 @@ class RetryPolicy:
     """
 
     max_attempts: int = attrs.field(default=4, validator=attrs.validators.ge(1))
+    """Attempts in all, the first included (1: no retry)."""
     max_elapsed_s: float = attrs.field(default=10.0, validator=attrs.validators.ge(0))
+    """No attempt starts later than this many seconds after the first."""
     base_delay_s: float = attrs.field(default=0.25, validator=attrs.validators.ge(0))
+    """The first backoff's ceiling; it doubles with each retry."""
     max_delay_s: float = attrs.field(default=4.0, validator=attrs.validators.ge(0))
+    """The highest backoff ceiling (a quota's reset time may be longer)."""
     random: Callable[[], float] = attrs.field(default=random.random, eq=False, repr=False)
+    """Draws the jitter, a float in [0, 1)."""
 
     def delay_before_retry(
         self, attempt: int, error: KucoinError, elapsed_s: float

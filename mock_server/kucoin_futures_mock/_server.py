@@ -30,7 +30,9 @@ class RunningMock:
     """A mock server that is up: where it listens and the handle to its state."""
 
     base_url: str
+    """Where it listens, `http://127.0.0.1:PORT`."""
     mock: MockKucoin
+    """The state it answers from: change it between requests, read it after them."""
 
     @property
     def credentials(self) -> Credentials:

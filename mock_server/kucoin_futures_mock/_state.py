@@ -90,12 +90,15 @@ class Account:
     """An API key the mock accepts, with the permissions KuCoin would grant it."""
 
     credentials: Credentials
+    """The key, secret and passphrase (and key version) a request must be signed with."""
     permissions: frozenset[str] = attrs.field(
         default=frozenset({"General", FUTURES_PERMISSION}), converter=_permission_set
     )
+    """KuCoin's API-key permissions; without "Futures" every operation answers `400007`."""
 
     @property
     def key(self) -> str:
+        """The API key, as sent in `KC-API-KEY`."""
         return self.credentials.key
 
 
@@ -292,27 +295,34 @@ class MockKucoin:
 
     @property
     def quota(self) -> int:
+        """The rate-limit quota: weight per window and account (KuCoin's VIP0: 2000)."""
         return self._limiter.quota
 
     @property
     def window_s(self) -> float:
+        """The rate-limit window in seconds (KuCoin's: 30)."""
         return self._limiter.window_s
 
     @property
     def weight(self) -> int:
+        """The weight each request spends (KuCoin's, for every operation served: 2)."""
         return self._limiter.weight
 
     @property
     def clock(self) -> Callable[[], float]:
+        """The mock's clock, seconds since the epoch: signatures' timestamps and the
+        rate-limit windows are checked against it."""
         return self._clock
 
     @property
     def accounts(self) -> tuple[Account, ...]:
+        """Every account the mock accepts, the default one first."""
         with self._lock:
             return tuple(self._accounts.values())
 
     @property
     def default_account(self) -> Account:
+        """The account the helpers act on when given no `key=`."""
         with self._lock:
             return self._accounts[self._default_key]
 
@@ -348,6 +358,7 @@ class MockKucoin:
                 state.busy.discard(symbol)
 
     def is_busy(self, symbol: str, *, key: str | None = None) -> bool:
+        """Whether `symbol` "has an open order or position": its switch fails with `50002`."""
         with self._lock:
             return symbol in self._state(key, symbol).busy
 
@@ -358,6 +369,7 @@ class MockKucoin:
             self._state(key, symbol).modes[symbol] = mode
 
     def mode_of(self, symbol: str, *, key: str | None = None) -> str:
+        """The margin mode `symbol` has now (ISOLATED or CROSS)."""
         with self._lock:
             return self._state(key, symbol).modes[symbol]
 
@@ -417,6 +429,7 @@ class MockKucoin:
             self._faults.append(rule)
 
     def clear_faults(self) -> None:
+        """Disarm every fault."""
         with self._lock:
             self._faults.clear()
 

@@ -1,5 +1,5 @@
-"""The README's shell signing recipe (openssl + curl) runs as written against the mock,
-served in-process on loopback, and both of its signed requests succeed."""
+"""The shell signing recipe (openssl + curl) of docs/mock-ci-service.md runs as written
+against the mock, served in-process on loopback, and both of its signed requests succeed."""
 
 from __future__ import annotations
 
@@ -15,10 +15,8 @@ from kucoin_futures_mock import serve_in_thread
 
 from .conftest import SPEC_FILE
 
-README = (SPEC_FILE.parent / "README.md").read_text(encoding="utf-8")
-SECTION = README.split("### Using the mock from any language / as a CI service", 1)[1].split(
-    "\n## ", 1
-)[0]
+# The page is about the mock as a CI service, nothing else: the whole of it is the section.
+SECTION = (SPEC_FILE.parent / "docs" / "mock-ci-service.md").read_text(encoding="utf-8")
 
 
 def _recipe() -> str:
@@ -31,7 +29,7 @@ def _recipe() -> str:
     shutil.which("curl") is None or shutil.which("openssl") is None,
     reason="needs curl and openssl",
 )
-def test_the_readme_signing_recipe_signs_as_the_mock_checks() -> None:
+def test_the_docs_signing_recipe_signs_as_the_mock_checks() -> None:
     recipe = _recipe()
     assert recipe.startswith("BASE=http://127.0.0.1:8080 ")
     with serve_in_thread() as running:

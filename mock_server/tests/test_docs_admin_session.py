@@ -1,5 +1,6 @@
-"""The README's `curl` session against the admin API runs as written, against the console
-script on 0.0.0.0 (requests go to 127.0.0.1 only), and ends in the 400 it shows."""
+"""The `curl` session of docs/mock-ci-service.md against the admin API runs as written,
+against the console script on 0.0.0.0 (requests go to 127.0.0.1 only), and ends in the
+400 it shows."""
 
 from __future__ import annotations
 
@@ -14,10 +15,8 @@ import pytest
 
 from .conftest import SPEC_FILE
 
-README = (SPEC_FILE.parent / "README.md").read_text(encoding="utf-8")
-SECTION = README.split("### Using the mock from any language / as a CI service", 1)[1].split(
-    "\n## ", 1
-)[0]
+# The page is about the mock as a CI service, nothing else: the whole of it is the section.
+SECTION = (SPEC_FILE.parent / "docs" / "mock-ci-service.md").read_text(encoding="utf-8")
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - bound on purpose, never connected to
 
 
@@ -29,7 +28,7 @@ def _session() -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_the_readme_curl_session_runs_as_written() -> None:
+def test_the_docs_curl_session_runs_as_written() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "kucoin_futures_mock", "--host", ALL_INTERFACES, "--port", "0",
          "--busy", "XBTUSDTM"],
@@ -65,5 +64,7 @@ def test_the_readme_curl_session_runs_as_written() -> None:
     after_reset = replies[-2]
     assert after_reset["accounts"][0]["busy"] == ["XBTUSDTM"], "reset: back to the flags"
     assert after_reset["accounts"][0]["modes"]["ETHUSDTM"] == "CROSS"
-    (shown,) = re.findall(r"```json\n(.*?)```", SECTION, re.DOTALL)
+    # The reply the page shows is the first `json` block after the session.
+    after_session = SECTION.split("curl -s $MOCK/_mock/state", 1)[1]
+    shown = re.findall(r"```json\n(.*?)```", after_session, re.DOTALL)[0]
     assert replies[-1] == json.loads(shown)

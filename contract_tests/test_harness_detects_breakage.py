@@ -24,10 +24,12 @@ from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
 
 from ._mocks import fresh_mock
 from ._stateful import BATCH_OPERATION, READ_OPERATION
+from ._stateful_leverage import CHANGE_OPERATION, LEVERAGE_READ_OPERATION
 from ._suite import UNIT_PHASES, SuiteResult, run_suite
 
 BATCH_PATH = BATCH_OPERATION.partition(" ")[2]
 READ_PATH = READ_OPERATION.partition(" ")[2]
+LEVERAGE_CHANGE_PATH = CHANGE_OPERATION.partition(" ")[2]
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]
@@ -291,6 +293,25 @@ class StaleBatchReplies:
         await RewriteReplies(self._app, rewrite)(scope, receive, send)
 
 
+class LostLeverageChanges:
+    """A leverage change replies `data: true` as it should, but the symbol keeps the
+    leverage it had before."""
+
+    def __init__(self, mock: MockKucoin) -> None:
+        self._mock = mock
+        self._app = create_app(mock)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != LEVERAGE_CHANGE_PATH:
+            await self._app(scope, receive, send)
+            return
+        before = self._mock.leverages()
+        await self._app(scope, receive, send)
+        for symbol, leverage in before.items():
+            if self._mock.leverage_of(symbol) != leverage:
+                self._mock.set_leverage(symbol, leverage)
+
+
 def every_switch_lost(mock: MockKucoin) -> Any:
     mock.inject("lost_switch")
     return create_app(mock)
@@ -301,8 +322,17 @@ STATEFUL_VARIANTS = (
     BrokenMock(
         "batch reply disagrees with the state", StaleBatchReplies, caught_by=("read_after_switch",)
     ),
-    BrokenMock("lost_switch fault", every_switch_lost, caught_by=("read_after_switch",)),
+    BrokenMock(
+        "leverage change lost", LostLeverageChanges, caught_by=("read_after_leverage_change",)
+    ),
+    # The fault loses the leverage changes too (the mock's `lost_switch` covers both).
+    BrokenMock(
+        "lost_switch fault",
+        every_switch_lost,
+        caught_by=("read_after_switch", "read_after_leverage_change"),
+    ),
 )
+CONSISTENCY_READS = frozenset({READ_OPERATION, LEVERAGE_READ_OPERATION})
 
 
 WRONG_SECRET = Credentials(DEMO_CREDENTIALS.key, "not-the-secret", DEMO_CREDENTIALS.passphrase)
@@ -335,10 +365,11 @@ def test_inconsistency_across_calls_fails_the_stateful_phase(variant: BrokenMock
     result = unit_run(variant.name)
     assert result.failed_checks == frozenset(variant.caught_by), result.summary()
     assert {failure.phase for failure in result.failures} == {"stateful"}
-    assert all(failure.operation == READ_OPERATION for failure in result.failures)
+    assert {failure.operation for failure in result.failures} <= CONSISTENCY_READS
     assert not result.errors, result.summary()
-    # Found by comparing reads with switches, not by running out of pairs.
+    # Found by comparing reads with changes, not by running out of pairs.
     assert result.stateful_pairs >= 1, result.summary()
+    assert result.leverage_pairs >= 1, result.summary()
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=str)
@@ -352,6 +383,15 @@ def test_breakage_is_detected_by_its_check(variant: BrokenMock) -> None:
 def test_replies_without_rate_limit_headers_are_detected() -> None:
     result = unit_run(NO_RATE_LIMIT_HEADERS)
     assert result.failed_checks == {"response_headers_conformance"}, result.summary()
+
+
+def test_a_rate_limited_run_fails_instead_of_testing_the_quota() -> None:
+    # [warnings] fail-on "rate_limited": the pytest route reports no warnings, so a check
+    # fails the run. A quota of 20 weight lets 10 requests through.
+    app = create_app(MockKucoin(quota=20))
+    result = run_suite(DEMO_CREDENTIALS, app=app, phases=["examples"])
+    assert not result.passed
+    assert "not_rate_limited" in result.failed_checks, result.summary()
 
 
 def test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s() -> None:

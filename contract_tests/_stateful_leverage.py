@@ -33,8 +33,8 @@ from typing import Any, Final
 import schemathesis
 
 from ._stateful import (
-    REFUSED,
     DEFAULT_MIN_PAIRS,
+    REFUSED,
     SUCCESS,
     UNKNOWN_SYMBOL,
     Reported,
@@ -56,7 +56,9 @@ _active: Tally | None = None
 def leverage_consistency_for(*, stateful: bool) -> Iterator[Tally]:
     """Arm the check for one run; yields the tally the run's check instance fills."""
     global _active
-    _active = Tally(stateful=stateful, pair_name="read-after-leverage-change", check_name=CHECK_NAME)
+    _active = Tally(
+        stateful=stateful, pair_name="read-after-leverage-change", check_name=CHECK_NAME
+    )
     try:
         yield _active
     finally:
@@ -78,9 +80,7 @@ def _changed(case: Any) -> tuple[str | None, str | None]:
     symbol = symbol if isinstance(symbol, str) else None
     leverage = body.get("leverage")
     valid = (
-        symbol is not None
-        and set(body) == {"symbol", "leverage"}
-        and _number(leverage) is not None
+        symbol is not None and set(body) == {"symbol", "leverage"} and _number(leverage) is not None
     )
     return symbol, leverage if valid and isinstance(leverage, str) else None
 

@@ -9,11 +9,12 @@ through openapi.yaml's links). The JUnit report is pytest's. Outcomes are read f
 schemathesis' public `after_validate` hook, which names each check and its result.
 
 Besides schemathesis' checks, a run has four of ours: `forged_credentials_rejected`
-(`_forgery.py`), `read_after_switch` (`_stateful.py`) and `read_after_leverage_change`
+(`_forgery.py`); `read_after_switch` (`_stateful.py`) and `read_after_leverage_change`
 (`_stateful_leverage.py`), read-after-write consistency of the margin mode and of the
-leverage, proven by the stateful phase, and `not_rate_limited` (`_rate_limited.py`). A run does not stop at a check's failure (schemathesis'
-`continue-on-failure`): the case's failures are recorded and the test of that operation is
-failed when all its cases have run.
+leverage, proven by the stateful phase; and `not_rate_limited` (`_rate_limited.py`, the
+configuration's `[warnings] fail-on` on this route). A run does not stop at a check's
+failure (schemathesis' `continue-on-failure`): the case's failures are recorded and the test
+of that operation is failed when all its cases have run.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from kucoin_futures_mock import SYMBOLS
 
 from ._auth import GeneratedRequestSigner
 from ._forgery import forging_for  # also registers the forged_credentials_rejected check
-from ._redaction import RedactingWriter, redact_file
 from ._rate_limited import WARNING_CHECKS, not_rate_limited  # noqa: F401 - registers the check
+from ._redaction import RedactingWriter, redact_file
 from ._stateful import (  # also registers the read_after_switch check
     Tally,
     catalogue_mapping,

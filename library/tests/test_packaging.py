@@ -17,7 +17,6 @@ import venv
 from importlib.metadata import distribution, version
 from pathlib import Path
 
-import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name

@@ -32,9 +32,11 @@ demo: $(STAMP)
 	@$(BIN)/python -m kucoin_futures_mock.demo
 
 # Two pytest-xdist workers: the machine this was sized on has 2 cores (PYTEST_WORKERS=N).
+# PYTEST_ARGS adds pytest options, e.g. PYTEST_ARGS=--durations=40 to list the slowest tests.
 PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 test: lint docs
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 generate: $(STAMP)
 	$(GENERATOR) --output-path generated/$(PKG) >/dev/null

@@ -50,24 +50,29 @@ SUCCESS: Final = "200000"
 UNKNOWN_SYMBOL: Final = "200003"
 MODES: Final = ("ISOLATED", "CROSS")
 # A refusal leaves the state as it was: the body broke the spec, the gateway refused it.
-_REFUSED: Final = frozenset({400, 401, 429})
+REFUSED: Final = frozenset({400, 401, 429})
 DEFAULT_MIN_PAIRS: Final = 1
 
 
 @attrs.frozen
 class Reported:
-    """What a successful switch reported for one symbol."""
+    """What a successful change left for one symbol (a switch: the mode it reported; a
+    leverage change: the leverage it sent), and which operation it was."""
 
-    mode: str
+    value: str
     operation: str
 
 
 @attrs.define
 class Tally:
-    """What one run's `read_after_switch` compared (read by `run_suite`)."""
+    """What one run's `read_after_switch` (or `read_after_leverage_change`) compared
+    (read by `run_suite`)."""
 
     # Whether the stateful phase is part of the run (the floor applies only then).
     stateful: bool = True
+    # What a pair is, in the floor's message, and the check that fails below the floor.
+    pair_name: str = "read-after-switch"
+    check_name: str = "read_after_switch"
     # Whether the responses seen now are the stateful phase's (set by the run).
     in_stateful: bool = False
     min_pairs: int = DEFAULT_MIN_PAIRS
@@ -92,9 +97,9 @@ def floor_message(tally: Tally, min_pairs: int) -> str | None:
     if not tally.stateful or tally.pairs >= min_pairs:
         return None
     return (
-        f"the stateful phase compared {tally.pairs} read-after-switch pairs, fewer "
-        f"than the floor of {min_pairs}: the links from the switches to the "
-        "read, or the symbols they carry, no longer lead to reads of switched symbols"
+        f"the stateful phase compared {tally.pairs} {tally.pair_name} pairs, fewer "
+        f"than the floor of {min_pairs}: the links from the changes to the "
+        "reads, or the symbols they carry, no longer lead to reads of changed symbols"
     )
 
 
@@ -109,7 +114,8 @@ def consistency_for(*, stateful: bool) -> Iterator[Tally]:
         _active = None
 
 
-def _json(content: bytes) -> Any:
+def parse_json(content: bytes) -> Any:
+    """The JSON document in `content`, or None if it is not JSON."""
     try:
         return json.loads(content)
     except ValueError:
@@ -165,9 +171,9 @@ class read_after_switch:  # schemathesis names a check after its class
         model = self.tally.model
         symbols, target = _switched(case)
         status = response.status_code
-        if status in _REFUSED:
+        if status in REFUSED:
             return
-        parsed = _json(response.content) if status == 200 else None
+        parsed = parse_json(response.content) if status == 200 else None
         reply: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
         code = str(reply["code"]) if reply.get("code") is not None else None
         if code is not None and code != SUCCESS and "data" not in reply:
@@ -210,7 +216,7 @@ class read_after_switch:  # schemathesis names a check after its class
         expected = self.tally.model.get(symbol)
         if expected is None or response.status_code != 200:
             return
-        reply = _json(response.content)
+        reply = parse_json(response.content)
         if not isinstance(reply, dict):
             return
         code = str(reply.get("code"))
@@ -226,11 +232,11 @@ class read_after_switch:  # schemathesis names a check after its class
         tally = self.tally
         key = (str(case.id), symbol)
         (tally.stateful_pairs if tally.in_stateful else tally.other_pairs).add(key)
-        if got != expected.mode:
+        if got != expected.value:
             tally.mismatches.add(key)
             raise AssertionError(
                 f"GET getMarginMode?symbol={symbol} returned {got}, but the last successful "
-                f"switch of {symbol} ({expected.operation}) reported {expected.mode}"
+                f"switch of {symbol} ({expected.operation}) reported {expected.value}"
             )
 
 

@@ -8,11 +8,13 @@ in openapi.yaml, none named here) and `schema.as_state_machine()` (the stateful 
 through openapi.yaml's links). The JUnit report is pytest's. Outcomes are read from
 schemathesis' public `after_validate` hook, which names each check and its result.
 
-Besides schemathesis' checks, a run has two of ours: `forged_credentials_rejected`
-(`_forgery.py`) and `read_after_switch` (`_stateful.py`, read-after-write consistency, proven
-by the stateful phase). A run does not stop at a check's failure (schemathesis'
-`continue-on-failure`): the case's failures are recorded and the test of that operation is
-failed when all its cases have run.
+Besides schemathesis' checks, a run has four of ours: `forged_credentials_rejected`
+(`_forgery.py`); `read_after_switch` (`_stateful.py`) and `read_after_leverage_change`
+(`_stateful_leverage.py`), read-after-write consistency of the margin mode and of the
+leverage, proven by the stateful phase; and `not_rate_limited` (`_rate_limited.py`, the
+configuration's `[warnings] fail-on` on this route). A run does not stop at a check's
+failure (schemathesis' `continue-on-failure`): the case's failures are recorded and the test
+of that operation is failed when all its cases have run.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from kucoin_futures_mock import SYMBOLS
 
 from ._auth import GeneratedRequestSigner
 from ._forgery import forging_for  # also registers the forged_credentials_rejected check
+from ._rate_limited import WARNING_CHECKS, not_rate_limited  # noqa: F401 - registers the check
 from ._redaction import RedactingWriter, redact_file
 from ._stateful import (  # also registers the read_after_switch check
     Tally,
@@ -43,6 +46,7 @@ from ._stateful import (  # also registers the read_after_switch check
     consistency_for,
     floor_message,
 )
+from ._stateful_leverage import leverage_consistency_for  # registers its check too
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -75,8 +79,10 @@ class SuiteResult:
 
     `cases_by_phase` counts the test cases each phase sent (stateful: every step);
     `stateful_pairs` is how many reads the stateful phase compared with the switch before
-    them (`read_after_switch`), `other_pairs` the same in the other phases. `operations` are
-    the labels of the operations that were tested.
+    them (`read_after_switch`), `other_pairs` the same in the other phases;
+    `leverage_pairs` how many leverage reads it compared with the change before them
+    (`read_after_leverage_change`). `operations` are the labels of the operations that were
+    tested.
     """
 
     failures: tuple[CheckFailure, ...]
@@ -88,6 +94,7 @@ class SuiteResult:
     cases_by_phase: dict[str, int] = attrs.field(factory=dict)
     stateful_pairs: int = 0
     other_pairs: int = 0
+    leverage_pairs: int = 0
     operations: frozenset[str] = frozenset()
     junit_path: Path | None = None
 
@@ -104,7 +111,8 @@ class SuiteResult:
         lines = [
             f"{self.cases} test cases ({phases}), {self.requests} requests, "
             f"{self.stateful_pairs} read-after-switch pairs compared in the stateful phase "
-            f"({self.other_pairs} in the others), exit code {self.exit_code}"
+            f"({self.other_pairs} in the others), {self.leverage_pairs} "
+            f"read-after-leverage-change pairs, exit code {self.exit_code}"
         ]
         for failure in self.failures:
             lines.append(f"  failure {failure}")
@@ -167,6 +175,30 @@ def run_settings(
     return derived
 
 
+def enforced_warnings(settings: dict[str, Any]) -> dict[str, str]:
+    """Each warning of `[warnings] fail-on` and the enabled check that fails a run for it.
+
+    schemathesis' pytest route reports no warnings, so a warning the file names without
+    such a check would silently stop failing runs: that is refused.
+    """
+    named = settings.get("warnings", {}).get("fail-on", [])
+    checks = settings.get("checks", {})
+    enforced: dict[str, str] = {}
+    for warning in named:
+        check = WARNING_CHECKS.get(warning)
+        if check is None:
+            raise ValueError(
+                f"[warnings] fail-on names {warning!r}, which the suite's runs cannot enforce "
+                f"(known: {', '.join(sorted(WARNING_CHECKS))}): add a check for it"
+            )
+        if not checks.get(check, {}).get("enabled", checks.get("enabled", True)):
+            raise ValueError(
+                f"[warnings] fail-on names {warning!r}, but its check {check} is not enabled"
+            )
+        enforced[warning] = check
+    return enforced
+
+
 def state_machine_settings(settings: dict[str, Any]) -> hypothesis.settings:
     """Hypothesis settings of the stateful phase, from [phases.stateful] and [generation]."""
     stateful = settings.get("phases", {}).get("stateful", {})
@@ -215,6 +247,7 @@ def run_suite(
     if not source:
         raise ValueError("the catalogue of symbols is empty")
     settings = load_settings(config_path)
+    enforced_warnings(settings)
     derived = run_settings(settings, base_url=base_url, positive_only=positive_only, phases=phases)
     config = schemathesis.Config.from_dict(derived)
     schema = schemathesis.openapi.from_path(SPEC_PATH, config=config)
@@ -222,7 +255,9 @@ def run_suite(
         schema.app = app
     schema.auth.set_from_requests(GeneratedRequestSigner(credentials))
     enabled = {name for name in PHASES if derived["phases"].get(name, {}).get("enabled", True)}
-    min_pairs = int(settings.get("checks", {}).get("read_after_switch", {}).get("min_pairs", 1))
+    checks = settings.get("checks", {})
+    min_pairs = int(checks.get("read_after_switch", {}).get("min_pairs", 1))
+    min_leverage_pairs = int(checks.get("read_after_leverage_change", {}).get("min_pairs", 1))
     run = ActiveRun(
         schema=schema,
         base_url=base_url,
@@ -258,8 +293,10 @@ def run_suite(
             contextlib.redirect_stdout(stdout),
             forging_for(credentials),
             consistency_for(stateful=run.stateful) as tally,
+            leverage_consistency_for(stateful=run.stateful) as leverage_tally,
         ):
             run.tally = tally
+            run.leverage_tally = leverage_tally
             exit_code = int(pytest.main(args, plugins=[run]))
     finally:
         _active = None
@@ -273,7 +310,11 @@ def run_suite(
             stdout.flush()
         if junit_path is not None and junit_path.exists():
             redact_file(junit_path, credentials)
-    return run.result(exit_code=exit_code, min_pairs=min_pairs, junit_path=junit_path)
+    return run.result(
+        exit_code=exit_code,
+        floors=((run.tally, min_pairs), (run.leverage_tally, min_leverage_pairs)),
+        junit_path=junit_path,
+    )
 
 
 _active: ActiveRun | None = None
@@ -331,6 +372,29 @@ def symbols_from_catalogue(body: object, catalogue: Sequence[str]) -> None:
         body["symbol"] = catalogue_mapping([symbol], catalogue)[symbol]
 
 
+# Every contract accepts a cross leverage from 1 to at least 20 (KuCoin's real maxima run
+# from about 20 to over 100; the mock's catalogue agrees): below 20, whatever the symbol.
+_ACCEPTED_WHOLE_LEVERAGES: Final = 19
+
+
+def leverage_in_range(body: object) -> None:
+    """Bring the generated leverage of a valid request into the range every contract accepts
+    (in place): its whole part to 1..19, its decimals kept.
+
+    A generated leverage is any string of up to four whole digits: nearly all are above the
+    contract's maximum, a business error that changes nothing, so the reads the links lead
+    to would have no change to compare with. The string keeps its pattern, so a valid
+    request stays valid.
+    """
+    if not isinstance(body, dict):
+        return
+    leverage = body.get("leverage")
+    if not isinstance(leverage, str) or not leverage.partition(".")[0].isdigit():
+        return
+    whole, dot, decimals = leverage.partition(".")
+    body["leverage"] = f"{int(whole) % _ACCEPTED_WHOLE_LEVERAGES + 1}{dot}{decimals}"
+
+
 def phase_of(case: Any) -> str:
     """The phase that generated `case` ("examples", "coverage", "fuzzing", "stateful")."""
     phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", None)
@@ -354,6 +418,7 @@ class ActiveRun:
     stateful: bool
     machine_settings: hypothesis.settings
     tally: Tally = attrs.Factory(Tally)
+    leverage_tally: Tally = attrs.Factory(Tally)
     failures: dict[tuple[str, str, str, str], CheckFailure] = attrs.Factory(dict)
     errors: list[str] = attrs.Factory(list)
     checks_run: set[str] = attrs.Factory(set)
@@ -374,6 +439,7 @@ class ActiveRun:
     def before_call(self, case: Any, *, stateful: bool) -> None:
         if stateful and is_positive(case):
             symbols_from_catalogue(case.body, self.catalogue)
+            leverage_in_range(case.body)
         if self.allowed is not None:
             restrict_symbols(case.body, self.allowed)
 
@@ -422,12 +488,12 @@ class ActiveRun:
                 run.validate(case, lambda: parent(response, case, additional_checks, **kwargs))
 
         self.phase = "stateful"
-        self.tally.in_stateful = True
+        self.tally.in_stateful = self.leverage_tally.in_stateful = True
         try:
             Machine.run(settings=self.machine_settings)
         finally:
             self.phase = ""
-            self.tally.in_stateful = False
+            self.tally.in_stateful = self.leverage_tally.in_stateful = False
 
     # ---- schemathesis' hook ---------------------------------------------------------------
 
@@ -478,13 +544,22 @@ class ActiveRun:
         if report.failed:
             self.errors.append(f"collecting {report.nodeid}: {report.longreprtext[-2000:]}")
 
-    def result(self, *, exit_code: int, min_pairs: int, junit_path: Path | None) -> SuiteResult:
+    def result(
+        self,
+        *,
+        exit_code: int,
+        floors: Sequence[tuple[Tally, int]],
+        junit_path: Path | None,
+    ) -> SuiteResult:
         failures = dict(self.failures)
-        message = floor_message(self.tally, min_pairs)
-        if message is not None:
+        for tally, min_pairs in floors:
+            message = floor_message(tally, min_pairs)
+            if message is None:
+                continue
             # A run that proves too little is a failed run.
-            failure = CheckFailure("read_after_switch", "after_run", message, message, "after_run")
-            failures[("read_after_switch", "after_run", message, message)] = failure
+            check = tally.check_name
+            failure = CheckFailure(check, "after_run", message, message, "after_run")
+            failures[(check, "after_run", message, message)] = failure
             exit_code = exit_code or 1
         return SuiteResult(
             failures=tuple(failures.values()),
@@ -496,6 +571,7 @@ class ActiveRun:
             cases_by_phase=dict(self.cases_by_phase),
             stateful_pairs=self.tally.pairs,
             other_pairs=len(self.tally.other_pairs),
+            leverage_pairs=self.leverage_tally.pairs,
             operations=frozenset(self.operations),
             junit_path=junit_path,
         )

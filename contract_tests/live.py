@@ -3,27 +3,32 @@
 Opt-in, never part of CI (`make contract BASE_URL=...`). Credentials come from KUCOIN_API_KEY,
 KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE (and KUCOIN_API_KEY_VERSION). Only valid, signed
 requests are sent (plus unauthenticated copies that must be refused), so every accepted
-request really switches margin modes: KUCOIN_CONTRACT_SYMBOLS (comma-separated) names the only
-symbols the run may touch, and is required for any server that is not on this machine.
+request really switches margin modes or changes cross-margin leverages:
+KUCOIN_CONTRACT_SYMBOLS (comma-separated) names the only symbols the run may touch, and is
+required for any server that is not on this machine. The restriction goes by request field
+(`symbol`, `symbols`: `_suite.restrict_symbols`), so it covers every operation of the spec
+that names a contract, the leverage change included.
 
-Before the run, it reads the margin mode of every listed symbol (and does not start if one
-cannot be read); after it, it switches each listed symbol back to that mode and reads it
-again to check, and names every symbol it could not restore.
+Before the run, it reads the margin mode and the cross-margin leverage of every listed
+symbol (and does not start if one cannot be read); after it, it switches each listed symbol
+back to that mode and sets that leverage again, reads both to check, and names every
+setting it could not restore.
 
 Exit status: 0 the server honours the contract, 1 it does not, 2 the run could not start,
-3 some listed symbol could not be restored to its mode from before the run (whatever the
-verdict: those modes need a human).
+3 some listed symbol could not be restored to its mode (or its leverage) from before the run
+(whatever the verdict: those settings need a human).
 """
 
 from __future__ import annotations
 
 import argparse
+import decimal
 import json
 import os
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +40,7 @@ from kucoin_futures_auth import ConfigurationError, Credentials
 
 from ._auth import KucoinRequestsAuth
 from ._stateful import READ_OPERATION, SWITCH_OPERATION
+from ._stateful_leverage import CHANGE_OPERATION, LEVERAGE_READ_OPERATION
 from ._suite import PROJECT_ROOT, run_suite
 
 SYMBOLS_VARIABLE = "KUCOIN_CONTRACT_SYMBOLS"
@@ -53,15 +59,18 @@ EXIT_MEANINGS = {
 
 READ_PATH = READ_OPERATION.partition(" ")[2]
 SWITCH_PATH = SWITCH_OPERATION.partition(" ")[2]
+LEVERAGE_READ_PATH = LEVERAGE_READ_OPERATION.partition(" ")[2]
+LEVERAGE_CHANGE_PATH = CHANGE_OPERATION.partition(" ")[2]
 _TIMEOUT_S = 10.0
 _ATTEMPTS = 3
 _MAX_WAIT_S = 30.0
 
 _WARNING = """\
 WARNING: this run CHANGES MARGIN MODES on the account of KUCOIN_API_KEY at {url}.
-  It sends valid, signed margin-mode switches (single and batch), switching {symbols}
-  between ISOLATED and CROSS; at the end it switches each listed symbol back to the
-  mode it had before the run. Use a dedicated sub-account without open orders or
+  It sends valid, signed margin-mode switches (single and batch) and cross-margin
+  leverage changes, switching {symbols} between ISOLATED and CROSS and changing their
+  leverage; at the end it switches each listed symbol back to the mode it had before the
+  run and sets its leverage back. Use a dedicated sub-account without open orders or
   positions."""
 
 
@@ -105,21 +114,28 @@ def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
 
     touched = ", ".join(symbols) if symbols else "whatever symbols are generated"
     print(_WARNING.format(url=base_url, symbols=touched), file=sys.stderr, flush=True)
-    modes = ModeClient(base_url, credentials)
+    client = SettingsClient(base_url, credentials)
     before: dict[str, str] = {}
+    leverages_before: dict[str, str] = {}
     for symbol in symbols:
-        mode, problem = modes.read(symbol)
-        if mode is None:
-            print(
-                f"contract_tests.live: cannot read the margin mode of {symbol} before the run "
-                f"({problem}); nothing was switched",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        before[symbol] = mode
+        for setting, read, kept in (
+            ("margin mode", client.read, before),
+            ("cross-margin leverage", client.read_leverage, leverages_before),
+        ):
+            value, problem = read(symbol)
+            if value is None:
+                print(
+                    f"contract_tests.live: cannot read the {setting} of {symbol} before the "
+                    f"run ({problem}); nothing was switched",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            kept[symbol] = value
     if before:
         listed = ", ".join(f"{symbol} {mode}" for symbol, mode in before.items())
         print(f"modes before the run: {listed}", file=sys.stderr, flush=True)
+        listed = ", ".join(f"{symbol} {value}" for symbol, value in leverages_before.items())
+        print(f"leverages before the run: {listed}", file=sys.stderr, flush=True)
     try:
         result = run_suite(
             credentials,
@@ -130,34 +146,55 @@ def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
             console=True,
         )
     finally:
-        not_restored = restore(modes, before)
+        not_restored = restore(client, before)
+        leverages_not_restored = restore_leverages(client, leverages_before)
     verdict = "passed" if result.passed else "FAILED"
     print(
         f"contract suite {verdict} against {base_url}: {result.cases} test cases, "
-        f"{result.requests} requests, {result.stateful_pairs} read-after-switch pairs "
-        f"compared; JUnit report: {args.junit}",
+        f"{result.requests} requests, {result.stateful_pairs} read-after-switch pairs and "
+        f"{result.leverage_pairs} read-after-leverage-change pairs compared; "
+        f"JUnit report: {args.junit}",
         flush=True,
     )
     for error in result.errors:
         print(f"error: {error}", file=sys.stderr)
     if before and not not_restored:
         print(f"restored the modes of {', '.join(before)}", flush=True)
+    if leverages_before and not leverages_not_restored:
+        print(f"restored the leverages of {', '.join(leverages_before)}", flush=True)
     for symbol, problem in not_restored.items():
         print(
             f"NOT RESTORED: {symbol} should be {before[symbol]} ({problem})",
             file=sys.stderr,
             flush=True,
         )
-    if not_restored:
+    for symbol, problem in leverages_not_restored.items():
+        print(
+            f"NOT RESTORED: {symbol} leverage should be {leverages_before[symbol]} ({problem})",
+            file=sys.stderr,
+            flush=True,
+        )
+    if not_restored or leverages_not_restored:
         return EXIT_NOT_RESTORED
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
-class ModeClient:
-    """Signed reads and single switches of margin modes, outside schemathesis.
+def _margin_mode(data: object) -> str | None:
+    mode = data.get("marginMode") if isinstance(data, dict) else None
+    return mode if isinstance(mode, str) else None
+
+
+def _leverage(data: object) -> str | None:
+    leverage = data.get("leverage") if isinstance(data, dict) else None
+    return leverage if isinstance(leverage, str) else None
+
+
+class SettingsClient:
+    """Signed reads and single changes of margin modes and cross-margin leverages, outside
+    schemathesis.
 
     A 429 is waited out (`gw-ratelimit-reset`, at most 30 s) and retried; anything else
-    that is not `200000` is a problem, reported as text.
+    that is not `200000` with the expected `data` is a problem, reported as text.
     """
 
     def __init__(self, base_url: str, credentials: Credentials) -> None:
@@ -165,13 +202,27 @@ class ModeClient:
         self._auth = KucoinRequestsAuth(credentials)
 
     def read(self, symbol: str) -> tuple[str | None, str]:
-        return self._call("GET", READ_PATH, params={"symbol": symbol})
+        return self._call("GET", READ_PATH, _margin_mode, params={"symbol": symbol})
 
     def switch(self, symbol: str, mode: str) -> tuple[str | None, str]:
         body = json.dumps({"symbol": symbol, "marginMode": mode}, separators=(",", ":"))
-        return self._call("POST", SWITCH_PATH, data=body)
+        return self._call("POST", SWITCH_PATH, _margin_mode, data=body)
 
-    def _call(self, method: str, path: str, **options: Any) -> tuple[str | None, str]:
+    def read_leverage(self, symbol: str) -> tuple[str | None, str]:
+        return self._call("GET", LEVERAGE_READ_PATH, _leverage, params={"symbol": symbol})
+
+    def change_leverage(self, symbol: str, leverage: str) -> tuple[str | None, str]:
+        """(`leverage` once the server replied `data: true`, or None, and the problem)."""
+        body = json.dumps({"symbol": symbol, "leverage": leverage}, separators=(",", ":"))
+
+        def changed(data: object) -> str | None:
+            return leverage if data is True else None
+
+        return self._call("POST", LEVERAGE_CHANGE_PATH, changed, data=body)
+
+    def _call(
+        self, method: str, path: str, value_of: Callable[[object], str | None], **options: Any
+    ) -> tuple[str | None, str]:
         problem = "no attempt"
         for _ in range(_ATTEMPTS):
             try:
@@ -198,15 +249,14 @@ class ModeClient:
             except ValueError:
                 return None, f"HTTP {response.status_code}, not JSON"
             code = reply.get("code") if isinstance(reply, dict) else None
-            data = reply.get("data") if isinstance(reply, dict) else None
-            mode = data.get("marginMode") if isinstance(data, dict) else None
-            if response.status_code == 200 and code == "200000" and isinstance(mode, str):
-                return mode, ""
+            value = value_of(reply.get("data")) if isinstance(reply, dict) else None
+            if response.status_code == 200 and code == "200000" and value is not None:
+                return value, ""
             return None, f"HTTP {response.status_code} code {code}"
         return None, problem
 
 
-def restore(modes: ModeClient, before: Mapping[str, str]) -> dict[str, str]:
+def restore(modes: SettingsClient, before: Mapping[str, str]) -> dict[str, str]:
     """Switch each symbol back to its mode in `before`; symbol -> problem, for failures."""
     not_restored: dict[str, str] = {}
     for symbol, wanted in before.items():
@@ -218,6 +268,28 @@ def restore(modes: ModeClient, before: Mapping[str, str]) -> dict[str, str]:
         if now != wanted:
             not_restored[symbol] = problem or f"it is {now}"
     return not_restored
+
+
+def restore_leverages(client: SettingsClient, before: Mapping[str, str]) -> dict[str, str]:
+    """Set each symbol's leverage back to the one in `before` (compared as numbers, as
+    `"2.50"` is `"2.5"`); symbol -> problem, for failures."""
+    not_restored: dict[str, str] = {}
+    for symbol, wanted in before.items():
+        now, problem = client.read_leverage(symbol)
+        if not _same_leverage(now, wanted):
+            _, problem = client.change_leverage(symbol, wanted)
+            now, read_problem = client.read_leverage(symbol)
+            problem = problem or read_problem
+        if not _same_leverage(now, wanted):
+            not_restored[symbol] = problem or f"it is {now}"
+    return not_restored
+
+
+def _same_leverage(now: str | None, wanted: str) -> bool:
+    try:
+        return now is not None and decimal.Decimal(now) == decimal.Decimal(wanted)
+    except decimal.InvalidOperation:
+        return False
 
 
 def parse_symbols(value: str) -> tuple[str, ...]:

@@ -36,4 +36,6 @@ _PATHS: Final = _paths_by_operation_id()
 BATCH_PATH: Final = _PATHS["batchChangeMarginMode"]
 SWITCH_PATH: Final = _PATHS["changeMarginMode"]
 READ_PATH: Final = _PATHS["getMarginMode"]
+LEVERAGE_CHANGE_PATH: Final = _PATHS["changeCrossUserLeverage"]
+LEVERAGE_READ_PATH: Final = _PATHS["getCrossUserLeverage"]
 SERVER_TIME_PATH: Final = _PATHS["getServerTime"]

@@ -4,9 +4,11 @@ Each variant below is the real mock with one deliberate bug, made here in test c
 permissive verifier, ASGI middleware rewriting the mock's replies, or one of the mock's own
 faults); the shipped mock has none of them. Each must be reported by exactly the checks
 that guard that part of the contract, while the unbroken mock passes the whole run
-(`test_schemathesis_suite.py`, over the same phases and more). Bugs of single replies are
-run through the phases that test single requests (examples, coverage, fuzzing); bugs that
-only show across calls, through the stateful phase alone.
+(`test_schemathesis_suite.py`, over every phase). Bugs of single replies are run through
+the examples and coverage phases, which find every one of them (measured: fuzzing alone
+misses two, and adding it to these runs tripled their time without changing a verdict);
+one more test proves that what the fuzzing phase finds fails a run too. Bugs that only
+show across calls run through the stateful phase alone.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from kucoin_futures_mock import DEMO_CREDENTIALS, MockKucoin, create_app
 
 from ._mocks import fresh_mock
 from ._stateful import BATCH_OPERATION, READ_OPERATION
-from ._suite import UNIT_PHASES, SuiteResult, run_suite
+from ._stateful_leverage import CHANGE_OPERATION, LEVERAGE_READ_OPERATION
+from ._suite import SuiteResult, run_suite
 
 BATCH_PATH = BATCH_OPERATION.partition(" ")[2]
 READ_PATH = READ_OPERATION.partition(" ")[2]
+LEVERAGE_CHANGE_PATH = CHANGE_OPERATION.partition(" ")[2]
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]
@@ -38,6 +42,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 ReplyRewrite = Callable[[Any, int, Any], tuple[int, Any]]
 
 MODES = ("ISOLATED", "CROSS")
+# The phases every bug of a single reply is run through.
+DETECTING_PHASES = ("examples", "coverage")
 
 
 class RewriteReplies:
@@ -291,6 +297,25 @@ class StaleBatchReplies:
         await RewriteReplies(self._app, rewrite)(scope, receive, send)
 
 
+class LostLeverageChanges:
+    """A leverage change replies `data: true` as it should, but the symbol keeps the
+    leverage it had before."""
+
+    def __init__(self, mock: MockKucoin) -> None:
+        self._mock = mock
+        self._app = create_app(mock)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != LEVERAGE_CHANGE_PATH:
+            await self._app(scope, receive, send)
+            return
+        before = self._mock.leverages()
+        await self._app(scope, receive, send)
+        for symbol, leverage in before.items():
+            if self._mock.leverage_of(symbol) != leverage:
+                self._mock.set_leverage(symbol, leverage)
+
+
 def every_switch_lost(mock: MockKucoin) -> Any:
     mock.inject("lost_switch")
     return create_app(mock)
@@ -301,8 +326,17 @@ STATEFUL_VARIANTS = (
     BrokenMock(
         "batch reply disagrees with the state", StaleBatchReplies, caught_by=("read_after_switch",)
     ),
-    BrokenMock("lost_switch fault", every_switch_lost, caught_by=("read_after_switch",)),
+    BrokenMock(
+        "leverage change lost", LostLeverageChanges, caught_by=("read_after_leverage_change",)
+    ),
+    # The fault loses the leverage changes too (the mock's `lost_switch` covers both).
+    BrokenMock(
+        "lost_switch fault",
+        every_switch_lost,
+        caught_by=("read_after_switch", "read_after_leverage_change"),
+    ),
 )
+CONSISTENCY_READS = frozenset({READ_OPERATION, LEVERAGE_READ_OPERATION})
 
 
 WRONG_SECRET = Credentials(DEMO_CREDENTIALS.key, "not-the-secret", DEMO_CREDENTIALS.passphrase)
@@ -310,11 +344,11 @@ NO_RATE_LIMIT_HEADERS = "no rate-limit headers"
 WRONG_SIGNING = "signed with the wrong secret"
 
 
-def unit_run(name: str) -> SuiteResult:
+def unit_run(name: str, phases: tuple[str, ...] = DETECTING_PHASES) -> SuiteResult:
     """The run one self-test checks, by name.
 
-    Variants of single replies get the single-request phases; those of `STATEFUL_VARIANTS`
-    the stateful phase alone.
+    Variants of single replies get `DETECTING_PHASES` (or `phases`); those of
+    `STATEFUL_VARIANTS` the stateful phase alone.
     """
     stateful = {variant.name: variant for variant in STATEFUL_VARIANTS}
     if name in stateful:
@@ -327,7 +361,7 @@ def unit_run(name: str) -> SuiteResult:
         app, credentials = create_app(fresh_mock()), WRONG_SECRET
     else:
         app, credentials = by_name[name].build(fresh_mock()), DEMO_CREDENTIALS
-    return run_suite(credentials, app=app, phases=UNIT_PHASES)
+    return run_suite(credentials, app=app, phases=phases)
 
 
 @pytest.mark.parametrize("variant", STATEFUL_VARIANTS, ids=str)
@@ -335,10 +369,11 @@ def test_inconsistency_across_calls_fails_the_stateful_phase(variant: BrokenMock
     result = unit_run(variant.name)
     assert result.failed_checks == frozenset(variant.caught_by), result.summary()
     assert {failure.phase for failure in result.failures} == {"stateful"}
-    assert all(failure.operation == READ_OPERATION for failure in result.failures)
+    assert {failure.operation for failure in result.failures} <= CONSISTENCY_READS
     assert not result.errors, result.summary()
-    # Found by comparing reads with switches, not by running out of pairs.
+    # Found by comparing reads with changes, not by running out of pairs.
     assert result.stateful_pairs >= 1, result.summary()
+    assert result.leverage_pairs >= 1, result.summary()
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=str)
@@ -349,9 +384,25 @@ def test_breakage_is_detected_by_its_check(variant: BrokenMock) -> None:
     assert not result.errors, result.summary()
 
 
+def test_what_the_fuzzing_phase_finds_fails_the_run_too() -> None:
+    result = unit_run("reply missing errors", phases=("fuzzing",))
+    assert result.failed_checks == {"response_schema_conformance"}, result.summary()
+    assert {failure.phase for failure in result.failures} == {"fuzzing"}
+    assert not result.errors, result.summary()
+
+
 def test_replies_without_rate_limit_headers_are_detected() -> None:
     result = unit_run(NO_RATE_LIMIT_HEADERS)
     assert result.failed_checks == {"response_headers_conformance"}, result.summary()
+
+
+def test_a_rate_limited_run_fails_instead_of_testing_the_quota() -> None:
+    # [warnings] fail-on "rate_limited": the pytest route reports no warnings, so a check
+    # fails the run. A quota of 20 weight lets 10 requests through.
+    app = create_app(MockKucoin(quota=20))
+    result = run_suite(DEMO_CREDENTIALS, app=app, phases=["examples"])
+    assert not result.passed
+    assert "not_rate_limited" in result.failed_checks, result.summary()
 
 
 def test_a_run_that_signs_wrongly_fails_instead_of_passing_on_401s() -> None:

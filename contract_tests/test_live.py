@@ -66,6 +66,8 @@ def test_live_run_passes_and_switches_only_the_listed_symbols(
     spy = BodySpy()
     mock = MockKucoin(quota=RUN_QUOTA)
     mock.set_mode("SOLUSDTM", "ISOLATED")
+    mock.set_leverage("SOLUSDTM", "7.5")
+    default_leverages = MockKucoin().leverages()
     with serve_in_thread(mock, verify=spy) as running:
         env = environment(running.credentials, KUCOIN_CONTRACT_SYMBOLS=" SOLUSDTM,ADAUSDTM,")
         status = live.main(["--base-url", running.base_url, "--junit", str(junit)], environ=env)
@@ -80,31 +82,48 @@ def test_live_run_passes_and_switches_only_the_listed_symbols(
     assert suite.get("failures") == "0"
     # Every operation of the spec, and the stateful phase.
     assert int(suite.get("tests", "0")) == len(operation_labels()) + 1
-    # Valid, signed requests only (positive mode), and no switch names a symbol not listed.
-    switches = [json.loads(body) for body in spy.accepted if body]
-    named = [s for body in switches for s in body.get("symbols", [body.get("symbol")])]
+    # Valid, signed requests only (positive mode), and no switch or leverage change names a
+    # symbol not listed.
+    changes = [json.loads(body) for body in spy.accepted if body]
+    named = [s for body in changes for s in body.get("symbols", [body.get("symbol")])]
+    switches = [body for body in changes if "marginMode" in body]
     assert {"symbols" in body for body in switches} == {True, False}, "batch and single"
+    assert any("leverage" in body for body in changes), "leverage changes"
     assert named
     assert set(named) <= set(LISTED)
     assert all(mock.mode_of(s) == "CROSS" for s in SYMBOLS if s not in LISTED)
+    assert all(mock.leverage_of(s) == default_leverages[s] for s in SYMBOLS if s not in LISTED)
     # The listed symbols are back where they were, and the run says so.
     assert (mock.mode_of("SOLUSDTM"), mock.mode_of("ADAUSDTM")) == ("ISOLATED", "CROSS")
+    assert (mock.leverage_of("SOLUSDTM"), mock.leverage_of("ADAUSDTM")) == (
+        "7.5",
+        default_leverages["ADAUSDTM"],
+    )
     assert "modes before the run: SOLUSDTM ISOLATED, ADAUSDTM CROSS" in out.err
+    assert f"leverages before the run: SOLUSDTM 7.5, ADAUSDTM {mock.leverage_of('ADAUSDTM')}" in (
+        out.err
+    )
     assert "restored the modes of SOLUSDTM, ADAUSDTM" in out.out
+    assert "restored the leverages of SOLUSDTM, ADAUSDTM" in out.out
     assert "read-after-switch pairs" in out.out
+    assert "read-after-leverage-change pairs" in out.out
+
+
+PASSED_RUN = _suite.SuiteResult(
+    failures=(), errors=(), checks_run=frozenset(), cases=0, requests=0, exit_code=0
+)
 
 
 def test_live_run_names_the_symbols_it_could_not_restore_and_exits_3(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # What happens after a run is under test, not the run: a stand-in leaves the state.
     mock = MockKucoin(quota=RUN_QUOTA)
-    real_run = _suite.run_suite
 
     def run_then_open_a_position(*args: Any, **kwargs: Any) -> Any:
-        result = real_run(*args, **kwargs)
         mock.set_mode("SOLUSDTM", "ISOLATED")  # left switched, and now it cannot go back
         mock.set_busy("SOLUSDTM")
-        return result
+        return PASSED_RUN
 
     monkeypatch.setattr(live, "run_suite", run_then_open_a_position)
     with serve_in_thread(mock) as running:
@@ -116,6 +135,51 @@ def test_live_run_names_the_symbols_it_could_not_restore_and_exits_3(
     assert "NOT RESTORED: SOLUSDTM should be CROSS (HTTP 200 code 50002)" in out.err
     assert "ADAUSDTM" not in out.err.split("NOT RESTORED", 1)[1]
     assert mock.mode_of("ADAUSDTM") == "CROSS"
+    # A busy symbol keeps accepting leverage changes (openapi.yaml): that part is restored.
+    assert "restored the leverages of SOLUSDTM, ADAUSDTM" in out.out
+
+
+def test_live_run_names_a_leverage_it_could_not_restore_and_exits_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mock = MockKucoin(quota=RUN_QUOTA)
+    before = mock.leverage_of("ADAUSDTM")
+
+    def run_then_lose_every_change(*args: Any, **kwargs: Any) -> Any:
+        mock.set_leverage("ADAUSDTM", "9")  # left changed, and changes are now lost
+        mock.set_leverage("SOLUSDTM", "3")
+        mock.inject("lost_switch")
+        return PASSED_RUN
+
+    monkeypatch.setattr(live, "run_suite", run_then_lose_every_change)
+    with serve_in_thread(mock) as running:
+        env = environment(running.credentials, KUCOIN_CONTRACT_SYMBOLS="SOLUSDTM,ADAUSDTM")
+        status = live.main(["--base-url", running.base_url], environ=env)
+    out = capsys.readouterr()
+    assert status == live.EXIT_NOT_RESTORED, out.out + out.err
+    assert f"NOT RESTORED: ADAUSDTM leverage should be {before} (it is 9)" in out.err
+    assert f"NOT RESTORED: SOLUSDTM leverage should be {before} (it is 3)" in out.err
+    assert "restored the modes of SOLUSDTM, ADAUSDTM" in out.out
+    assert "restored the leverages" not in out.out
+
+
+def test_restoring_a_leverage_compares_numbers_and_changes_only_what_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[str, str]] = []
+
+    class Client:
+        def read_leverage(self, symbol: str) -> tuple[str | None, str]:
+            return {"SOLUSDTM": "2.5", "ADAUSDTM": "4"}[symbol], ""
+
+        def change_leverage(self, symbol: str, leverage: str) -> tuple[str | None, str]:
+            calls.append((symbol, leverage))
+            return None, "HTTP 200 code 100001"
+
+    before = {"SOLUSDTM": "2.50", "ADAUSDTM": "5"}
+    not_restored = live.restore_leverages(Client(), before)  # type: ignore[arg-type]
+    assert calls == [("ADAUSDTM", "5")]
+    assert not_restored == {"ADAUSDTM": "HTTP 200 code 100001"}
 
 
 def test_live_run_does_not_start_when_a_listed_mode_cannot_be_read(
@@ -130,7 +194,7 @@ def test_live_run_does_not_start_when_a_listed_mode_cannot_be_read(
     assert status == live.EXIT_USAGE
     assert "cannot read the margin mode of NOPEUSDTM" in err
     assert "code 200003" in err
-    assert seen == 2, "two reads, nothing else"
+    assert seen == 3, "three reads (SOLUSDTM's mode and leverage, NOPEUSDTM's mode), nothing else"
 
 
 def test_live_run_fails_when_the_server_refuses_valid_requests(

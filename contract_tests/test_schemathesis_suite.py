@@ -24,6 +24,8 @@ CONFIGURED_CHECKS = frozenset(
         "ignored_auth",
         "forged_credentials_rejected",
         "read_after_switch",
+        "read_after_leverage_change",
+        "not_rate_limited",
     }
 )
 
@@ -33,7 +35,8 @@ def spec_operations() -> frozenset[str]:
     return operation_labels()
 
 
-MIN_PAIRS = 20  # [checks.read_after_switch] min_pairs
+MIN_PAIRS = 30  # [checks.read_after_switch] min_pairs
+MIN_LEVERAGE_PAIRS = 10  # [checks.read_after_leverage_change] min_pairs
 
 
 def test_mock_honours_the_contract_in_process_and_the_junit_report_says_so(
@@ -46,8 +49,9 @@ def test_mock_honours_the_contract_in_process_and_the_junit_report_says_so(
     # Exactly the configured checks ran: none silently skipped, none extra.
     assert in_process_run.checks_run == CONFIGURED_CHECKS
     assert set(in_process_run.cases_by_phase) == {"examples", "coverage", "fuzzing", "stateful"}
-    assert in_process_run.cases >= 300
+    assert in_process_run.cases >= 600
     assert in_process_run.stateful_pairs >= MIN_PAIRS
+    assert in_process_run.leverage_pairs >= MIN_LEVERAGE_PAIRS
     # Every operation of the spec was tested, none by a list kept here.
     assert in_process_run.operations == spec_operations()
 
@@ -70,3 +74,4 @@ def test_mock_honours_the_contract_over_http_loopback() -> None:
     assert result.passed, result.summary()
     assert result.checks_run == CONFIGURED_CHECKS
     assert result.stateful_pairs >= MIN_PAIRS
+    assert result.leverage_pairs >= MIN_LEVERAGE_PAIRS

@@ -29,10 +29,19 @@ from ._stateful import (
     floor_message,
     read_after_switch,
 )
+from ._stateful_leverage import (
+    CHANGE_OPERATION,
+    LEVERAGE_READ_OPERATION,
+    leverage_consistency_for,
+    read_after_leverage_change,
+)
 from ._suite import (
     PROJECT_ROOT,
     configured_junit_path,
+    enforced_warnings,
+    leverage_in_range,
     load_config,
+    load_settings,
     pick_symbols,
     restrict_symbols,
     run_settings,
@@ -65,7 +74,10 @@ def test_configuration_file_bounds_and_fixes_the_run(monkeypatch: pytest.MonkeyP
     assert phases.fuzzing.enabled
     assert phases.stateful.enabled
     assert phases.stateful.max_steps == 10
-    assert phases.stateful.generation.max_examples == 15
+    assert phases.stateful.generation.max_examples == 30
+    # ignored_auth confirms each signed operation in the examples phase only.
+    for phase in ("coverage", "fuzzing", "stateful"):
+        assert not phases.get_by_name(name=phase).checks.ignored_auth.enabled, phase
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     assert configured_junit_path() == PROJECT_ROOT / "build" / "contract-junit.xml"
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
@@ -80,7 +92,22 @@ def test_configuration_file_enables_exactly_the_contract_checks() -> None:
     assert checks.positive_data_acceptance.expected_statuses == ["200"]
     assert checks.negative_data_rejection.expected_statuses == ["400", "401", "429"]
     assert checks.missing_required_header.expected_statuses == ["401"]
-    assert checks.custom_kwargs["read_after_switch"] == {"min_pairs": 20}
+    assert checks.custom_kwargs["read_after_switch"] == {"min_pairs": 30}
+    assert checks.custom_kwargs["read_after_leverage_change"] == {"min_pairs": 10}
+
+
+def test_every_warning_the_file_fails_on_is_enforced_by_an_enabled_check() -> None:
+    settings = load_settings()
+    assert enforced_warnings(settings) == {
+        "missing_auth": "positive_data_acceptance",
+        "rate_limited": "not_rate_limited",
+    }
+    unknown = {**settings, "warnings": {"fail-on": ["missing_test_data"]}}
+    with pytest.raises(ValueError, match="'missing_test_data', which the suite's runs cannot"):
+        enforced_warnings(unknown)
+    checks = {**settings["checks"], "not_rate_limited": {"enabled": False}}
+    with pytest.raises(ValueError, match="its check not_rate_limited is not enabled"):
+        enforced_warnings({**settings, "checks": checks})
 
 
 def _prepared(body: bytes | None, headers: dict[str, str]) -> requests.PreparedRequest:
@@ -260,6 +287,78 @@ def test_the_floor_fails_a_run_with_too_few_pairs_unless_there_is_no_stateful_ph
     assert "compared 0 read-after-switch pairs" in (floor_message(tally, 1) or "")
     with consistency_for(stateful=False) as tally:
         assert floor_message(tally, 1) is None
+
+
+# ---- read_after_leverage_change, fed by hand ----------------------------------------------
+
+
+def _change(symbol: str, leverage: str) -> _Case:
+    return _Case(_Operation(CHANGE_OPERATION), {"symbol": symbol, "leverage": leverage})
+
+
+def _read_leverage(
+    check: read_after_leverage_change, symbol: str, leverage: str, case_id: str = "r"
+) -> None:
+    reply = {"code": "200000", "data": {"symbol": symbol, "leverage": leverage}}
+    case = _Case(_Operation(LEVERAGE_READ_OPERATION), query={"symbol": symbol}, id=case_id)
+    check.after_response(None, _Response(200, json.dumps(reply).encode()), case)
+
+
+def _changed(check: read_after_leverage_change, case: _Case, status: int, reply: object) -> None:
+    check.after_response(None, _Response(status, json.dumps(reply).encode()), case)
+
+
+def test_a_leverage_read_must_show_what_the_last_successful_change_sent() -> None:
+    with leverage_consistency_for(stateful=True) as tally:
+        check = read_after_leverage_change(min_pairs=2)
+    tally.in_stateful = True
+    _changed(check, _change("ETHUSDTM", "2.50"), 200, {"code": "200000", "data": True})
+    _read_leverage(check, "ETHUSDTM", "2.5", "r1")  # the same number
+    with pytest.raises(AssertionError, match=r"returned 5, but .* sent leverage 2\.50"):
+        _read_leverage(check, "ETHUSDTM", "5", "r2")
+    assert tally.pairs == 2
+    assert floor_message(tally, 3) is not None
+    assert "read-after-leverage-change" in (floor_message(tally, 3) or "")
+
+
+def test_a_refused_or_failed_leverage_change_keeps_the_model_and_an_unknown_one_forgets() -> None:
+    with leverage_consistency_for(stateful=True) as tally:
+        check = read_after_leverage_change()
+    _changed(check, _change("ETHUSDTM", "3"), 200, {"code": "200000", "data": True})
+    _changed(check, _change("ETHUSDTM", "900"), 200, {"code": "100001", "msg": "range"})
+    _changed(check, _change("ETHUSDTM", "7"), 400, {"code": "400100", "msg": "bad"})
+    _changed(check, _change("ETHUSDTM", "8"), 429, {"code": "429000", "msg": "slow"})
+    _read_leverage(check, "ETHUSDTM", "3")  # the first change still holds
+    _changed(check, _change("ETHUSDTM", "4"), 200, {"code": "200000", "data": False})
+    _read_leverage(check, "ETHUSDTM", "9", "r2")  # data false: unknown, forgotten
+    _changed(check, _change("SOLUSDTM", "4"), 503, {"code": "503000", "msg": "down"})
+    _read_leverage(check, "SOLUSDTM", "9", "r3")
+    assert len(tally.other_pairs) == 1
+    case = _Case(_Operation(LEVERAGE_READ_OPERATION), query={"symbol": "ETHUSDTM"})
+    _changed(check, _change("ETHUSDTM", "6"), 200, {"code": "200000", "data": True})
+    with pytest.raises(AssertionError, match="not a contract"):
+        _changed(check, case, 200, {"code": "200003", "msg": "The symbol parameter is invalid"})
+
+
+def test_an_invalid_leverage_change_the_server_accepted_is_no_known_leverage() -> None:
+    with leverage_consistency_for(stateful=True) as tally:
+        check = read_after_leverage_change()
+    body = {"symbol": "ETHUSDTM", "leverage": "3", "extra": 1}
+    case = _Case(_Operation(CHANGE_OPERATION), body)
+    _changed(check, case, 200, {"code": "200000", "data": True})
+    _read_leverage(check, "ETHUSDTM", "9")
+    assert not tally.other_pairs and not tally.stateful_pairs
+
+
+def test_stateful_leverages_come_into_the_range_every_contract_accepts() -> None:
+    for generated, expected in (("0", "1"), ("1234.56", "19.56"), ("19", "1"), ("5", "6")):
+        body: dict[str, object] = {"symbol": "XBTUSDTM", "leverage": generated}
+        leverage_in_range(body)
+        assert body == {"symbol": "XBTUSDTM", "leverage": expected}
+    for untouched in ({"leverage": 3}, {"leverage": "x"}, {"symbol": "XBTUSDTM"}, ["5"]):
+        before = json.dumps(untouched)
+        leverage_in_range(untouched)
+        assert json.dumps(untouched) == before
 
 
 def test_catalogue_mapping_is_injective_and_keeps_catalogue_symbols() -> None:

@@ -136,21 +136,42 @@ def test_with_retries_the_whole_call_ends_within_the_budget_plus_a_deadline() ->
     assert run.elapsed_s < 3 * (policy.max_elapsed_s + DEADLINE_S)
 
 
+class SkippedWaits:
+    """The CLI's `sleep` and `monotonic`: a wait between attempts is skipped but counted,
+    so the retry budget runs out after the attempts alone (each cut by the real attempt
+    deadline) instead of after the real backoff waits as well."""
+
+    def __init__(self) -> None:
+        self.waited_s = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.waited_s += seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.waited_s
+
+
 def test_the_cli_ends_with_exit_3_within_the_deadline(capsys: pytest.CaptureFixture[str]) -> None:
     credentials = throwaway_credentials()
-    with hostile.serving(hostile.trickle_body(SUCCESS)) as server:
+    clock = SkippedWaits()
+    timeout_s = 0.1  # each attempt is cut at 2 x 0.1 s; the bytes come every 0.02 s
+    with hostile.serving(hostile.trickle_body(SUCCESS, every_s=0.02)) as server:
         env = {
             "KUCOIN_API_KEY": credentials.key,
             "KUCOIN_API_SECRET": credentials.secret,
             "KUCOIN_API_PASSPHRASE": credentials.passphrase,
             "KUCOIN_FUTURES_BASE_URL": server.base_url,
         }
-        started = time.monotonic()
-        code = main(["set", "ISOLATED", "XBTUSDTM", "--timeout", "1"], environ=env)
-        elapsed = time.monotonic() - started
+        started = clock.monotonic()
+        argv = ["set", "ISOLATED", "XBTUSDTM", "--timeout", str(timeout_s)]
+        code = main(argv, environ=env, sleep=clock.sleep, monotonic=clock.monotonic)
+        elapsed = clock.monotonic() - started
+        attempts = len(server.requests)
     assert code == 3
-    # The CLI retries within its budget (10 s): bounded by that plus one deadline.
-    assert elapsed < 3 * (10 + DEADLINE_S)
+    assert attempts >= 2, "it retried"
+    # The CLI retries within its budget (10 s, on its own clock): bounded by that plus one
+    # attempt's deadline.
+    assert elapsed < 3 * (10 + 2 * timeout_s)
     assert "Traceback" not in capsys.readouterr().err
 
 

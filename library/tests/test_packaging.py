@@ -17,7 +17,6 @@ import venv
 from importlib.metadata import distribution, version
 from pathlib import Path
 
-import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -58,9 +57,7 @@ def locked_lines(names: set[str]) -> str:
     return "\n".join(chosen) + "\n"
 
 
-@pytest.fixture(scope="module")
-def runtime_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("runtime")
+def build_runtime_env(where: Path) -> Path:
     build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
     subprocess.run(
         [*build, "-w", str(where), str(ROOT)],
@@ -86,7 +83,14 @@ def run_in(bin_dir: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
 
-def test_the_runtime_install_has_no_extra_and_imports(runtime_env: Path) -> None:
+def test_the_runtime_install_imports_answers_version_and_names_a_missing_extra(
+    tmp_path: Path,
+) -> None:
+    # One test for the one install (about 4 s): as three tests of a shared fixture, each
+    # pytest-xdist worker that ran one of them built the install again.
+    runtime_env = build_runtime_env(tmp_path)
+
+    # No extra, and the library imports.
     probe = (
         "import importlib.util, sys\n"
         "import kucoin_futures\n"
@@ -99,13 +103,11 @@ def test_the_runtime_install_has_no_extra_and_imports(runtime_env: Path) -> None
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{version(DISTRIBUTION)} []\n"
 
-
-def test_the_runtime_install_answers_version(runtime_env: Path) -> None:
+    # The CLI answers its version.
     result = run_in(runtime_env, "kucoin-margin", "--version")
     assert (result.returncode, result.stdout) == (0, f"kucoin-margin {version(DISTRIBUTION)}\n")
 
-
-def test_a_script_that_needs_an_extra_names_it_in_one_line(runtime_env: Path) -> None:
+    # A script that needs an extra names it in one line.
     result = run_in(runtime_env, "kucoin-futures-mock", "--help")
     assert result.returncode == 2
     assert result.stdout == ""

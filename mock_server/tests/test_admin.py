@@ -74,16 +74,38 @@ def loopback_url(running: RunningMock) -> str:
     return running.base_url.replace(ALL_INTERFACES, "127.0.0.1", 1)
 
 
-@pytest.fixture
-def served() -> Iterator[tuple[MockKucoin, httpx.Client]]:
-    """A mock with two accounts on 0.0.0.0, and a plain (unsigned) client to 127.0.0.1."""
+@pytest.fixture(scope="module")
+def served_module() -> Iterator[tuple[MockKucoin, httpx.Client]]:
+    # One server for the module (starting and stopping one took about 0.6 s a test).
     mock = MockKucoin()
     mock.add_account(Account(OTHER))
+    mock.checkpoint()
+    MODULE_START.clear()
+    MODULE_START.update(mock.snapshot())
     with (
         serve_in_thread(mock, host=ALL_INTERFACES) as running,
         httpx.Client(base_url=loopback_url(running), timeout=10.0) as admin,
     ):
         yield mock, admin
+
+
+MODULE_START: dict[str, Any] = {}
+
+
+@pytest.fixture
+def served(
+    served_module: tuple[MockKucoin, httpx.Client],
+) -> Iterator[tuple[MockKucoin, httpx.Client]]:
+    """A mock with two accounts on 0.0.0.0, and a plain (unsigned) client to 127.0.0.1,
+    fresh for each test: the module's server, reset to its starting state."""
+    mock, admin = served_module
+    recent_limit = mock.recent_limit
+    mock.reset()
+    # No test may leave a state that reset() keeps (a checkpoint, an account, a setting).
+    assert mock.snapshot() == MODULE_START, "a test changed what reset() returns to"
+    yield mock, admin
+    mock.recent_limit = recent_limit
+    mock.reset()
 
 
 def signed(admin: httpx.Client, credentials: Credentials = OTHER) -> httpx.Client:

@@ -27,10 +27,19 @@ REQUEST_TIMEOUT_S = 0.5
 CLOSE_WITHIN_S = REQUEST_TIMEOUT_S + 3.0
 
 
-@pytest.fixture
-def running() -> Iterator[RunningMock]:
+@pytest.fixture(scope="module")
+def running_module() -> Iterator[RunningMock]:
+    # One server for the module: stopping one with a hostile connection still open took
+    # up to 0.5 s a test.
     with serve_in_thread(MockKucoin(), request_timeout_s=REQUEST_TIMEOUT_S) as server:
         yield server
+
+
+@pytest.fixture
+def running(running_module: RunningMock) -> RunningMock:
+    """The module's server, its mock reset (no faults, no requests seen) for each test."""
+    running_module.mock.reset()
+    return running_module
 
 
 def connect(running: RunningMock) -> socket.socket:

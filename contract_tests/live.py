@@ -54,7 +54,9 @@ EXIT_MEANINGS = {
     EXIT_PASSED: "the server honours the contract",
     EXIT_FAILED: "the server does not honour the contract",
     EXIT_USAGE: "the run could not start (nothing was switched)",
-    EXIT_NOT_RESTORED: "some listed symbol could not be restored to its mode from before the run",
+    EXIT_NOT_RESTORED: (
+        "some listed symbol could not be restored to its mode or leverage from before the run"
+    ),
 }
 
 READ_PATH = READ_OPERATION.partition(" ")[2]

@@ -23,7 +23,8 @@ class Reason(enum.StrEnum):
     UNKNOWN_SYMBOL = "unknown_symbol"
     """200003: KuCoin does not know the symbol."""
     REFUSED = "refused"
-    """The batch reply lists the symbol in `errors` with another code."""
+    """KuCoin refused this symbol alone: the batch reply lists it in `errors` with another
+    code, or its own leverage change was refused (e.g. 100001, above the maximum)."""
     MISMATCH = "mismatch"
     """The reply or the read-back shows another mode than the one asked for."""
     # The whole call's.

@@ -153,7 +153,7 @@ def _build_parser() -> _Parser:
         _global_options(sub, defaults=False)
         return sub
 
-    json_help = "print the report as JSON (see the README's CLI section)"
+    json_help = "print the report as JSON (its shape: docs/cli.md)"
     read = command(
         "get",
         "read the margin mode (and leverage) of symbols",

@@ -11,6 +11,7 @@ every symbol once.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -105,22 +106,24 @@ def check_symbols(symbols: Sequence[object]) -> None:
         raise InvalidInputError(f"symbols must be unique; repeated: {shown}{more}")
 
 
+# Symbols of printable ASCII without spaces or commas, joined by commas, none empty (an
+# empty one leaves a comma at either end or two in a row). The comma is kept out of the
+# symbols' class so that the match is linear: one way to split, no backtracking.
+_USUAL_JOINED: Final = re.compile(r"[!-+\--~]+(?:,[!-+\--~]+)*")
+
+
 def _usual_symbols(symbols: Sequence[object]) -> bool:
     """Whether every symbol is a non-blank string of printable ASCII without a space, none
     twice: the usual list, checked in a few C-level passes (measured at 1000 symbols:
-    about 50 us instead of 110). A list that fails any of them is walked symbol by symbol,
-    to accept it (a space inside a symbol is no error) or name the first offender."""
+    about 30 us instead of 110 symbol by symbol; the one regular expression over the
+    joined list costs half of `all`, `isascii`, `isprintable` and `in`). A list that
+    fails any of them is walked symbol by symbol, to accept it (a space inside a symbol
+    is no error) or name the first offender."""
     try:
         joined = ",".join(symbols)  # type: ignore[arg-type]  # a non-str: TypeError
     except TypeError:
         return False
-    return (
-        all(symbols)
-        and joined.isascii()
-        and joined.isprintable()
-        and " " not in joined
-        and len(set(symbols)) == len(symbols)
-    )
+    return _USUAL_JOINED.fullmatch(joined) is not None and len(set(symbols)) == len(symbols)
 
 
 def set_margin_mode(

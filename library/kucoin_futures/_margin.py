@@ -11,7 +11,6 @@ every symbol once.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -106,24 +105,31 @@ def check_symbols(symbols: Sequence[object]) -> None:
         raise InvalidInputError(f"symbols must be unique; repeated: {shown}{more}")
 
 
-# Symbols of printable ASCII without spaces or commas, joined by commas, none empty (an
-# empty one leaves a comma at either end or two in a row). The comma is kept out of the
-# symbols' class so that the match is linear: one way to split, no backtracking.
-_USUAL_JOINED: Final = re.compile(r"[!-+\--~]+(?:,[!-+\--~]+)*")
+_PRINTABLE_NO_SPACE: Final = bytes(range(0x21, 0x7F))
 
 
 def _usual_symbols(symbols: Sequence[object]) -> bool:
     """Whether every symbol is a non-blank string of printable ASCII without a space, none
-    twice: the usual list, checked in a few C-level passes (measured at 1000 symbols:
-    about 30 us instead of 110 symbol by symbol; the one regular expression over the
-    joined list costs half of `all`, `isascii`, `isprintable` and `in`). A list that
-    fails any of them is walked symbol by symbol, to accept it (a space inside a symbol
-    is no error) or name the first offender."""
+    twice: the usual list, checked in a few C-level passes over the joined list (measured
+    at 1000 symbols: 28 us, instead of 31 with `all` and `isprintable`, 110 symbol by
+    symbol). A list that fails any of them is walked symbol by symbol, to accept it (a
+    space or comma inside a symbol is no error) or name the first offender."""
     try:
         joined = ",".join(symbols)  # type: ignore[arg-type]  # a non-str: TypeError
     except TypeError:
         return False
-    return _USUAL_JOINED.fullmatch(joined) is not None and len(set(symbols)) == len(symbols)
+    return (
+        joined.isascii()
+        # Printable without space: nothing is left once those bytes are deleted.
+        and not joined.encode("ascii").translate(None, _PRINTABLE_NO_SPACE)
+        # No empty symbol: one would leave the text empty, a comma at either end, or two
+        # commas in a row.
+        and joined != ""
+        and not joined.startswith(",")
+        and not joined.endswith(",")
+        and ",," not in joined
+        and len(set(symbols)) == len(symbols)
+    )
 
 
 def set_margin_mode(

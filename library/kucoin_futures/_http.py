@@ -479,8 +479,10 @@ def _json_as_content(kwargs: dict[str, Any]) -> dict[str, Any]:
     payload = kwargs.get("json")
     if payload is None or any(kwargs.get(k) is not None for k in ("content", "data", "files")):
         return kwargs
-    headers = httpx.Headers(kwargs.get("headers"))
-    headers.setdefault("Content-Type", "application/json")
+    headers = kwargs.get("headers")
+    if not (isinstance(headers, dict) and "Content-Type" in headers):  # as generated code has
+        headers = httpx.Headers(headers)
+        headers.setdefault("Content-Type", "application/json")
     return {
         **kwargs,
         "json": None,

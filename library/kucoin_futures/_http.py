@@ -471,24 +471,31 @@ def _with_deadline_transport(httpx_kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_as_content(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """`build_request` arguments with a `json=` body encoded here: compact and
-    ASCII-escaped, NaN and infinities refused, as httpx does but with `ensure_ascii=True`,
-    the standard library's fast path (measured at 1000 symbols: 60 us instead of 120 for
-    httpx's `ensure_ascii=False`). The JSON value is the same; the signature covers the
-    bytes sent either way."""
+    """`build_request` arguments (a fresh dict of the call's own) with a `json=` body
+    encoded here: compact and ASCII-escaped, NaN and infinities refused, as httpx does but
+    with `ensure_ascii=True`, the standard library's fast path, and one encoder for all
+    calls (measured at 1000 symbols: 60 us instead of 120 for httpx's
+    `ensure_ascii=False`). The JSON value is the same; the signature covers the bytes
+    sent either way."""
     payload = kwargs.get("json")
-    if payload is None or any(kwargs.get(k) is not None for k in ("content", "data", "files")):
+    if (
+        payload is None
+        or kwargs.get("content") is not None
+        or kwargs.get("data") is not None
+        or kwargs.get("files") is not None
+    ):
         return kwargs
     headers = kwargs.get("headers")
     if not (isinstance(headers, dict) and "Content-Type" in headers):  # as generated code has
         headers = httpx.Headers(headers)
         headers.setdefault("Content-Type", "application/json")
-    return {
-        **kwargs,
-        "json": None,
-        "content": json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("ascii"),
-        "headers": headers,
-    }
+    kwargs["json"] = None
+    kwargs["content"] = _JSON_ENCODER.encode(payload).encode("ascii")
+    kwargs["headers"] = headers
+    return kwargs
+
+
+_JSON_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
 class KucoinHTTPClient(_SharedClient, httpx.Client):

@@ -15,6 +15,7 @@ a short loop and holds only its own I/O: sending and reading one attempt, sleepi
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable
@@ -469,6 +470,34 @@ def _with_deadline_transport(httpx_kwargs: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def _json_as_content(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`build_request` arguments (a fresh dict of the call's own) with a `json=` body
+    encoded here: compact and ASCII-escaped, NaN and infinities refused, as httpx does but
+    with `ensure_ascii=True`, the standard library's fast path, and one encoder for all
+    calls (measured at 1000 symbols: 60 us instead of 120 for httpx's
+    `ensure_ascii=False`). The JSON value is the same; the signature covers the bytes
+    sent either way."""
+    payload = kwargs.get("json")
+    if (
+        payload is None
+        or kwargs.get("content") is not None
+        or kwargs.get("data") is not None
+        or kwargs.get("files") is not None
+    ):
+        return kwargs
+    headers = kwargs.get("headers")
+    if not (isinstance(headers, dict) and "Content-Type" in headers):  # as generated code has
+        headers = httpx.Headers(headers)
+        headers.setdefault("Content-Type", "application/json")
+    kwargs["json"] = None
+    kwargs["content"] = _JSON_ENCODER.encode(payload).encode("ascii")
+    kwargs["headers"] = headers
+    return kwargs
+
+
+_JSON_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 class KucoinHTTPClient(_SharedClient, httpx.Client):
     """An `httpx.Client` whose `send()` maps replies to typed errors, retries per `retry`
     (None: never) and, on a 400002 reply, measures the clock offset once and resends.
@@ -501,6 +530,9 @@ class KucoinHTTPClient(_SharedClient, httpx.Client):
             monotonic=monotonic,
         )
         self.sleep = sleep
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        return super().build_request(method, url, **_json_as_content(kwargs))
 
     def send(
         self,
@@ -618,6 +650,9 @@ class KucoinAsyncHTTPClient(_SharedClient, httpx.AsyncClient):
             monotonic=monotonic,
         )
         self.sleep = sleep
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        return super().build_request(method, url, **_json_as_content(kwargs))
 
     async def send(
         self,

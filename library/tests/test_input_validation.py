@@ -56,6 +56,10 @@ BAD_INPUT: list[tuple[Any, Any, str]] = [
     ("ISOLATED", [""], r"symbols\[0\].*got ''"),
     ("ISOLATED", ["   "], r"symbols\[0\].*got '   '"),
     ("ISOLATED", ["XBTUSDTM", " ETHUSDTM"], r"symbols\[1\].*without spaces"),
+    ("ISOLATED", ["ETH USDTM"], r"symbols\[0\].*without spaces"),
+    ("ISOLATED", ["ETH\tUSDTM"], r"symbols\[0\].*without spaces"),
+    ("ISOLATED", ["ETH\x1bUSDTM"], r"symbols\[0\].*without control characters"),
+    ("ISOLATED", ["ETH\u202eUSDTM"], r"symbols\[0\].*without control characters"),
     ("ISOLATED", ["A", "B", "A", "C", "B"], "unique; repeated: A, B$"),
     ("ISOLATED", ["XBTUSDTM", "XBT\ud800"], r"symbols\[1\] is not valid text"),
 ]
@@ -166,9 +170,9 @@ def test_every_public_name_resolves() -> None:
 )
 def test_the_c_level_pass_and_the_walk_agree(symbols: list[object]) -> None:
     # The oracle: the module's rules, one symbol at a time.
-    valid = all(isinstance(s, str) and s and s.strip() == s for s in symbols) and len(
-        set(symbols)
-    ) == len(symbols)
+    valid = all(
+        isinstance(s, str) and s.split() == [s] and s.isprintable() for s in symbols
+    ) and len(set(symbols)) == len(symbols)
     if valid:
         check_symbols(symbols)
     else:

@@ -86,9 +86,24 @@ def _reject_constant(text: str) -> None:
     raise AdminInputError(f"body: {text} is not JSON")
 
 
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # As the signed routes: which of two values would count is a guess, so neither does.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise AdminInputError(f"body: member {_shown(key)} is repeated")
+        document[key] = value
+    return document
+
+
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(body, parse_int=_reject_huge_integer, parse_constant=_reject_constant)
+        document = json.loads(
+            body,
+            parse_int=_reject_huge_integer,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_members,
+        )
     except RecursionError:
         raise AdminInputError("body: nested too deeply") from None
     except ValueError as exc:  # also UnicodeDecodeError
@@ -209,6 +224,9 @@ class AdminApi:
             raise AdminInputError(
                 f"body: unknown field {_shown(unknown[0])} (allowed: busy, leverage, mode)"
             )
+        given_null = sorted(name for name, value in fields.items() if value is None)
+        if given_null:  # leave a field out to keep it; null would read as "unset" to some
+            raise AdminInputError(f"{given_null[0]}: must not be null (leave it out instead)")
         mode, busy, leverage = fields.get("mode"), fields.get("busy"), fields.get("leverage")
         if mode is not None and mode not in MARGIN_MODES:
             raise AdminInputError(

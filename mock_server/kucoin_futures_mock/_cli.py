@@ -257,6 +257,12 @@ def _account_file(path: str, parser: argparse.ArgumentParser) -> tuple[str, str,
     fields = ("key", "secret", "passphrase")
     if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields):
         parser.error(f"--account-file {_shown(path)}: needs string members key, secret, passphrase")
+    unknown = sorted(set(data) - {*fields, "keyVersion"})
+    if unknown:
+        parser.error(
+            f"--account-file {_shown(path)}: unknown member {_shown(unknown[0])} "
+            "(allowed: key, secret, passphrase, keyVersion)"
+        )
     version = data.get("keyVersion")
     if version is not None and (isinstance(version, bool) or version not in (2, 3)):
         parser.error(f"--account-file {_shown(path)}: keyVersion must be 2 or 3")

@@ -264,6 +264,10 @@ def test_put_symbol_sets_mode_and_busy_and_the_kucoin_routes_see_it(
         ("/_mock/symbols/ETHUSDTM?acount=x", b'{"busy": true}',
          "unknown query parameter 'acount' (allowed: account)"),
         ("/_mock/symbols/ETHUSDTM?account=a&account=b", b'{"busy": true}', "given twice"),
+        ("/_mock/symbols/ETHUSDTM", b'{"leverage": 5, "leverage": 7}',
+         "body: member 'leverage' is repeated"),
+        ("/_mock/symbols/ETHUSDTM", b'{"leverage": null}', "leverage: must not be null"),
+        ("/_mock/symbols/ETHUSDTM", b'{"mode": null, "busy": true}', "mode: must not be null"),
     ],
 )  # fmt: skip
 def test_bad_symbol_input_is_a_400_naming_the_problem_and_changes_nothing(
@@ -367,7 +371,7 @@ def test_bad_faults_get_the_same_message_as_the_cli_and_the_python_api(
         (b'"http_503"', "body: must be a JSON object"),
         # Names of the Python API's own arguments are parameters like any other here.
         (b'{"kind": "http_500", "count": 1, "self": 1}', "self"),
-        (b'{"kind": "http_500", "count": 1, "kind": "x"}', "unknown fault kind"),
+        (b'{"kind": "http_500", "count": 1, "kind": "x"}', "body: member 'kind' is repeated"),
     ],
 )
 def test_bad_fault_types_are_a_400_naming_the_field(

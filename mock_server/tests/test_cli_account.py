@@ -59,6 +59,9 @@ def test_arguments_come_first_and_nothing_given_is_the_demo_account() -> None:
         (["--account-file", "FILE"], {}, '{"key": "k", "secret": "s3cr3t", "passphrase": "p", '
          '"keyVersion": 9}', "keyVersion must be 2 or 3"),
         (["--account-file", "missing.json"], {}, None, "cannot read"),
+        (["--account-file", "FILE"], {},
+         '{"key": "k", "secret": "s3cr3t", "passphrase": "p", "extra": 1}',
+         "unknown member 'extra' (allowed: key, secret, passphrase, keyVersion)"),
         (["--account-file", "FILE", "--api-key", "k"], {}, "{}", "does not go with"),
     ],
 )  # fmt: skip

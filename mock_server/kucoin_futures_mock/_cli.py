@@ -54,8 +54,9 @@ faults (--fault KIND[:count=N|rate=P][,param=value]..., repeatable):
 
 _ADMIN_HELP = """\
 admin API (unsigned, off with --no-admin; described by GET /_mock/openapi.yaml):
-  GET  /_mock/state                accounts, modes, busy symbols, faults, rate limits
-  PUT  /_mock/symbols/SYMBOL       {"mode": "ISOLATED", "busy": true} (either; ?account=KEY)
+  GET  /_mock/state                accounts, modes, leverages, busy symbols, faults, rate limits
+  PUT  /_mock/symbols/SYMBOL       {"mode": "ISOLATED", "busy": true, "leverage": 10}
+                                   (any of them; ?account=KEY)
   POST /_mock/faults               {"kind": "http_503", "count": 2}, as --fault; DELETE clears
   POST /_mock/reset                back to the state these flags describe
   GET  /_mock/requests             recorded requests, signature, passphrase and key redacted
@@ -138,8 +139,9 @@ class _OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="kucoin-futures-mock",
-        description="A local KuCoin Futures: margin-mode read, switch and batch switch, and\n"
-        "server time, signed and rate-limited like KuCoin, with injectable faults.",
+        description="A local KuCoin Futures: margin-mode read, switch and batch switch,\n"
+        "cross-margin leverage read and change, and server time, signed and rate-limited\n"
+        "like KuCoin, with injectable faults.",
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

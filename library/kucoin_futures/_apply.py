@@ -31,7 +31,13 @@ from kucoin_futures_client.models import MarginMode
 from ._cause import CallResult, Reason, batch_entry_reason, call_result, failure_reason
 from ._deadline import call_deadline, check_deadline_s
 from ._errors import ConfigurationError, InvalidInputError, KucoinError
-from ._leverage import get_cross_leverages, leverage_text, leverage_value, set_cross_leverage
+from ._leverage import (
+    LeverageNotSetError,
+    get_cross_leverages,
+    leverage_text,
+    leverage_value,
+    set_cross_leverage,
+)
 from ._margin import BATCH_MAX_SYMBOLS, check_symbols, set_margin_mode
 from ._modes import KNOWN_MODES
 from ._outcome import MarginModeOutcome
@@ -724,8 +730,9 @@ def change_leverages(
     """Change each symbol's cross-margin leverage to its target (KuCoin's string, checked
     by `leverage_value` already; one request a symbol, paced, a used-up quota waited out
     as for reads), then read back those changed (with `verify`). A refusal of one
-    symbol's change is that symbol's (`Reason.REFUSED`, `UNKNOWN_SYMBOL`) and the others
-    go on; authentication, permission or configuration errors end the call (`error`),
+    symbol's value is that symbol's (`Reason.REFUSED` for 100001 or `data: false`,
+    `UNKNOWN_SYMBOL`), any other refusal the request's (`REQUEST_REFUSED`); the others
+    go on either way; authentication, permission or configuration errors end the call (`error`),
     the symbols after it `NOT_ATTEMPTED`. `current` is each symbol's leverage before,
     where known. `deadline_s` bounds the changes and the read-back together (None: an
     enclosing call's deadline, else the default for the requests they need)."""
@@ -782,10 +789,16 @@ def change_leverages(
 
 
 def _change_reason(error: KucoinError) -> Reason:
-    """A leverage change is a request about one symbol: KuCoin refusing it (a code that
-    is not about the caller, the quota or the server) is that symbol's own failure."""
-    reason = failure_reason(error)
-    return Reason.REFUSED if reason is Reason.REQUEST_REFUSED else reason
+    """A leverage change is a request about one symbol, but only a refusal of the value
+    asked for (`100001`, e.g. above the contract's maximum; `data: false`) is that
+    symbol's own failure; any other refusal (404000, 400100, 300000, ...) stays the whole
+    request's (`Reason.REQUEST_REFUSED`), as for every other call."""
+    if isinstance(error, LeverageNotSetError) or error_code(error) in _VALUE_REFUSED:
+        return Reason.REFUSED
+    return failure_reason(error)
+
+
+_VALUE_REFUSED: Final = frozenset({"100001"})
 
 
 def _change_row(

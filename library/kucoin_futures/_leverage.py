@@ -31,7 +31,15 @@ from kucoin_futures_client.models import (
 )
 from kucoin_futures_client.types import Response
 
-from ._errors import ConfigurationError, InvalidInputError, InvalidReplyError, KucoinError, excerpt
+from ._errors import (
+    ConfigurationError,
+    InvalidInputError,
+    InvalidParameterError,
+    InvalidReplyError,
+    KucoinError,
+    RateLimit,
+    excerpt,
+)
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
 from ._margin import check_symbols, requested_symbols
 from ._reads import DEFAULT_CONCURRENCY, aread_many, read_many
@@ -45,6 +53,11 @@ _CENT: Final = Decimal("0.01")
 # exponent, underscore or blank (Decimal() would take them all, and "NaN").
 _NUMERIC: Final = re.compile(r"[0-9]{1,40}(\.[0-9]{1,40})?")
 _NOT_OURS: Final = "cross-margin leverage needs a client made by futures_client()"
+
+
+class LeverageNotSetError(InvalidParameterError):
+    """KuCoin answered a leverage change with `data: false` (code None, HTTP 200): it
+    declined that symbol's change, and the leverage is not set."""
 
 
 def leverage_value(leverage: object) -> str:
@@ -152,8 +165,12 @@ def _changed(request: ChangeCrossUserLeverageRequest, response: Response[Any]) -
             int(response.status_code), excerpt(response.content), "not a leverage change reply"
         )
     if parsed.data is not True:
-        raise InvalidReplyError(
-            200, excerpt(response.content), "KuCoin replied `data: false`: the leverage is not set"
+        # A well-formed answer about this one symbol: KuCoin declined its change.
+        raise LeverageNotSetError(
+            None,
+            "KuCoin replied `data: false`: the leverage is not set",
+            int(response.status_code),
+            RateLimit.from_headers(response.headers),
         )
     return Decimal(request.leverage)
 
@@ -191,8 +208,10 @@ def set_cross_leverage(client: Client, symbol: str, leverage: object) -> Decimal
     `leverage` is an int, float, `Decimal` or numeric string (see `leverage_value`),
     checked before anything is sent. KuCoin accepts it in either margin mode (it applies
     while the symbol is in CROSS). Raises `InvalidInputError` (nothing sent),
-    `InvalidParameterError` for an unknown symbol (200003) or a leverage outside the
-    contract's range, another `KucoinAPIError`, `TransportError` or `InvalidReplyError`.
+    `InvalidParameterError` for an unknown symbol (200003), a leverage outside the
+    contract's range (100001) or a change KuCoin answered `data: false` (code None,
+    HTTP 200: the leverage is not set), another `KucoinAPIError`, `TransportError` or
+    `InvalidReplyError`.
     """
     body = cross_leverage_request(symbol, leverage)
     _check_sync(client)

@@ -534,6 +534,25 @@ def test_set_leverage_plain_verify_and_dry_run(
 
 
 @pytest.mark.parametrize(
+    ("code", "msg"), [("404000", "Not Found"), ("400100", "params error"), ("300000", "illegal")]
+)
+def test_a_leverage_change_refused_as_a_request_is_the_whole_calls(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], code: str, msg: str
+) -> None:
+    # Only a refusal of the value (100001) is the symbol's own; a wrong endpoint or a
+    # parameter error is the request's, and the CLI exits 3 as docs/cli.md says.
+    kucoin_mock.mock.inject("business_error", count=1, code=code, msg=msg)
+    exit_code, out, err = run(capsys, ["set-leverage", "15", "XBTUSDTM"], env_for(kucoin_mock))
+    assert exit_code == 3
+    assert [(r["RESULT"], r["REASON"], r["CODE"]) for r in table(out)] == [
+        ("failed", "request_refused", code)
+    ]
+    assert err == (
+        f"kucoin-margin: error: 1 of 1 symbols failed for a cause not their own; XBTUSDTM: {msg}\n"
+    )
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["set-leverage", "0", "XBTUSDTM"], "leverage must be at least 1, got '0'"),

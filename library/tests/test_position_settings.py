@@ -505,6 +505,40 @@ def test_get_leverage_adds_a_row_beside_each_mode(
     }
 
 
+def test_the_whole_call_line_counts_symbols_not_rows(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two symbols, four rows (mode and leverage each), every read refused on its own.
+    kucoin_mock.mock.inject("business_error", count=4, code="300000", msg="illegal")
+    code, out, err = run(
+        capsys, ["get", "XBTUSDTM", "ETHUSDTM", "--leverage"], env_for(kucoin_mock)
+    )
+    assert code == 3
+    assert len(table(out)) == 4
+    assert err == (
+        "kucoin-margin: error: 2 of 2 symbols failed for a cause not their own; XBTUSDTM: illegal\n"
+    )
+
+
+def test_the_whole_call_line_names_a_symbol_once() -> None:
+    from kucoin_futures.cli import _not_their_own
+
+    rows = [
+        LeverageReport(
+            "XBTUSDTM",
+            None,
+            None,
+            Result.UNREADABLE,
+            msg="XBTUSDTM: not read: gone",
+            reason=Reason.TRANSPORT,
+        ),
+        LeverageReport("ETHUSDTM", None, "5", Result.READ),
+    ]
+    assert _not_their_own(rows) == (
+        "1 of 2 symbols failed for a cause not their own; XBTUSDTM: not read: gone"
+    )
+
+
 def test_set_leverage_plain_verify_and_dry_run(
     kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -83,7 +83,18 @@ class Result(enum.StrEnum):
     """The call ended before its change was sent (the report's `error` says why)."""
 
 
-_AS_ASKED: Final = frozenset({Result.READ, Result.UNCHANGED, Result.SWITCHED, Result.CHANGED})
+# A dry run asks what would change: its would-switch and would-change rows are as asked,
+# as `ApplyReport.all_as_asked` (and the CLI's exit 0) count them.
+_AS_ASKED: Final = frozenset(
+    {
+        Result.READ,
+        Result.UNCHANGED,
+        Result.SWITCHED,
+        Result.CHANGED,
+        Result.WOULD_SWITCH,
+        Result.WOULD_CHANGE,
+    }
+)
 
 
 @attrs.frozen
@@ -106,6 +117,9 @@ class SymbolReport:
 
     @property
     def as_asked(self) -> bool:
+        """The row has what was asked (its `reason` is None): read, unchanged, switched or
+        changed; in a dry run also `would switch` / `would change` (a dry run asks only
+        what would change), matching `ApplyReport.all_as_asked`."""
         return self.result in _AS_ASKED
 
     def as_json(self) -> dict[str, Any]:
@@ -132,6 +146,9 @@ class LeverageReport:
 
     @property
     def as_asked(self) -> bool:
+        """The row has what was asked (its `reason` is None): read, unchanged, switched or
+        changed; in a dry run also `would switch` / `would change` (a dry run asks only
+        what would change), matching `ApplyReport.all_as_asked`."""
         return self.result in _AS_ASKED
 
     def as_json(self) -> dict[str, Any]:
@@ -172,7 +189,9 @@ class ApplyReport:
 
     @property
     def all_as_asked(self) -> bool:
-        """Every setting has its target (dry run: every setting could be read)."""
+        """Every setting has its target; in a dry run, every setting could be read (its
+        rows `unchanged`, `would switch` or `would change`). True exactly when every row's
+        `as_asked` is and the call ran to the end."""
         return self.call_result is CallResult.AS_ASKED
 
     @property

@@ -225,6 +225,9 @@ def test_a_dry_run_shows_both_and_sends_only_reads(kucoin_mock: RunningMock) -> 
     assert [(r.current, r.target, r.result) for r in other.symbols] == [
         ("5", "7", Result.WOULD_CHANGE)
     ]
+    # A dry run's rows agree with its report: what it would change is as it asked.
+    assert report.all_as_asked and other.all_as_asked
+    assert all(r.as_asked for r in (*report.symbols, *other.symbols))
     assert {method for method, _ in sent(kucoin_mock)} == {"GET"}
 
 

@@ -292,7 +292,9 @@ async def aread_many(
     progress: Callable[[int, int], None] | None,
 ) -> ReadResults[T]:
     """`read_many` with up to `concurrency` reads in flight at once. A rate-limit block
-    seen by one read holds all of them back (the client's pacer)."""
+    seen by one read holds all of them back (the client's pacer). An exception raised in
+    a worker outside its read (a caller's `progress`, the sleep) stops the others and is
+    raised as itself after them, never wrapped in an `ExceptionGroup`."""
     import anyio  # as the async HTTP client's sleep: loaded only when used
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -302,24 +304,33 @@ async def aread_many(
     with call_deadline(http.monotonic, deadline_s, requests=len(requested)) as deadline:
         tally: ReadTally[T] = ReadTally(requested, deadline, http.monotonic, progress)
 
+        escaped: list[Exception] = []
+
         async def read_until_done() -> None:
-            while queue and tally.fatal is None:
-                symbol = queue.popleft()
-                while tally.may_send(symbol):
-                    try:
-                        tally.read(symbol, await read_one(symbol))
-                    except KucoinError as error:
-                        wait = tally.retry_after_s(symbol, error)
-                        if wait is not None:
-                            await http.sleep(wait)
-                            continue
-                    break
-                tally.done()
+            try:
+                while queue and tally.fatal is None:
+                    symbol = queue.popleft()
+                    while tally.may_send(symbol):
+                        try:
+                            tally.read(symbol, await read_one(symbol))
+                        except KucoinError as error:
+                            wait = tally.retry_after_s(symbol, error)
+                            if wait is not None:
+                                await http.sleep(wait)
+                                continue
+                        break
+                    tally.done()
+            except Exception as error:  # a caller's progress callback, the sleep, ...
+                # Kept to be raised as itself below, not inside an ExceptionGroup.
+                escaped.append(error)
+                workers.cancel_scope.cancel()
 
         # The workers start inside the deadline's context: each task copies it.
         async with anyio.create_task_group() as workers:
             for _ in range(min(concurrency, len(requested))):
                 workers.start_soon(read_until_done)
+    if escaped:
+        raise escaped[0]
     return tally.result()
 
 

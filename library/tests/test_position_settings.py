@@ -18,6 +18,7 @@ import kucoin_futures._apply
 from kucoin_futures import (
     AuthenticationError,
     CallResult,
+    DeadlineExceededError,
     InvalidInputError,
     InvalidParameterError,
     LeverageReport,
@@ -26,6 +27,7 @@ from kucoin_futures import (
     RateLimit,
     Reason,
     Result,
+    RetryPolicy,
     SymbolReport,
     aget_cross_leverages,
     apply_margin_modes,
@@ -96,6 +98,43 @@ def test_aget_cross_leverages_reads_concurrently_the_same(kucoin_mock: RunningMo
     assert list(readout.leverages) == list(SYMBOLS)
     assert set(readout.leverages.values()) == {Decimal(5)}
     assert readout.all_read
+
+
+class _CallersOwn(Exception):
+    pass
+
+
+def test_an_async_read_raises_a_callers_exception_as_itself(kucoin_mock: RunningMock) -> None:
+    # Raised in a worker outside its read (the progress callback): not an ExceptionGroup.
+    def progress(done: int, total: int) -> None:
+        raise _CallersOwn(f"{done} of {total}")
+
+    async def read() -> Any:
+        async with _client(kucoin_mock) as client:
+            return await aget_cross_leverages(client, list(SYMBOLS), progress=progress)
+
+    with pytest.raises(_CallersOwn, match="1 of"):
+        anyio.run(read)
+
+
+def test_an_async_read_raises_our_own_error_as_a_kucoin_error(kucoin_mock: RunningMock) -> None:
+    # The sleep after a 429 raising (as a deadline would): still a KucoinError, as itself.
+    async def refused_sleep(seconds: float) -> None:
+        raise DeadlineExceededError("no time to wait", deadline_s=1.0)
+
+    kucoin_mock.mock.inject("burst_429", count=1)
+    no_retry = RetryPolicy(max_attempts=1)
+
+    async def read() -> Any:
+        running = kucoin_mock
+        async with futures_client(
+            running.credentials, base_url=running.base_url, retry=no_retry
+        ) as client:
+            client.get_async_httpx_client().sleep = refused_sleep
+            return await aget_cross_leverages(client, ["XBTUSDTM"])
+
+    with pytest.raises(DeadlineExceededError, match="no time to wait"):
+        anyio.run(read)
 
 
 def test_reads_finished_out_of_order_are_reported_in_the_requests_order() -> None:

@@ -30,7 +30,7 @@ from kucoin_futures_client.models import MarginMode
 
 from ._cause import CallResult, Reason, batch_entry_reason, call_result, failure_reason
 from ._deadline import call_deadline, check_deadline_s
-from ._errors import ConfigurationError, InvalidInputError, KucoinError
+from ._errors import ConfigurationError, DeadlineExceededError, InvalidInputError, KucoinError
 from ._leverage import (
     LeverageNotSetError,
     get_cross_leverages,
@@ -45,7 +45,9 @@ from ._reads import (
     MarginModeReadout,
     error_code,
     error_message,
+    first_never_sent,
     get_margin_modes,
+    never_sent,
     read_many,
     sync_http,
 )
@@ -80,7 +82,8 @@ class Result(enum.StrEnum):
     UNREADABLE = "unreadable"
     """Its current value could not be read (`reason`, `code`, `msg`): nothing was sent."""
     NOT_ATTEMPTED = "not attempted"
-    """The call ended before its change was sent (the report's `error` says why)."""
+    """The call ended before its read or change was sent (the report's `error` says why;
+    reason `deadline` when the deadline stopped it)."""
 
 
 # A dry run asks what would change: its would-switch and would-change rows are as asked,
@@ -357,15 +360,16 @@ def _apply_within_deadline(
 ) -> tuple[list[Row], KucoinError | None]:
     reading = _stage(progress, "read")
     mode_before = read_report(client, list(modes), progress=reading) if modes else _NOTHING
-    if mode_before.error is not None:
-        mode_rows = [attrs.evolve(r, target=modes[r.symbol]) for r in mode_before.symbols]
-        lev_rows = [_unreadable_leverage(s, t, mode_before.error) for s, t in leverages.items()]
-        return [*mode_rows, *lev_rows], mode_before.error
-    lev_before = leverage_read_report(client, list(leverages), progress=reading)
     mode_plan = _ModePlan.of(mode_before, modes, dry_run=dry_run)
+    if mode_before.error is not None:
+        stop = mode_before.error
+        lev_rows = [_unread_after(s, t, stop) for s, t in leverages.items()]
+        return [*mode_plan.not_attempted(stop), *lev_rows], stop
+    lev_before = leverage_read_report(client, list(leverages), progress=reading)
     lev_plan = _LeveragePlan.of(lev_before, leverages, dry_run=dry_run)
     if lev_before.error is not None:
-        return [*mode_plan.not_attempted(), *lev_plan.rows.values()], lev_before.error
+        stop = lev_before.error
+        return [*mode_plan.not_attempted(stop), *lev_plan.not_attempted(stop)], stop
     error = None
     if mode_plan.to_switch:
         switched = switch_margin_modes(
@@ -379,11 +383,23 @@ def _apply_within_deadline(
         )
         lev_plan.rows.update((row.symbol, row) for row in changed.symbols)
         error = changed.error
-    return [*mode_plan.rows.values(), *lev_plan.not_attempted()], error
+    return [*mode_plan.rows.values(), *lev_plan.not_attempted(error)], error
 
 
 _NOTHING: Final = ApplyReport((), False)
 _NOT_SENT: Final = "not sent: an earlier error ended the call"
+
+
+def _stopped_by(error: KucoinError | None, msg: str = _NOT_SENT) -> dict[str, Any]:
+    """`msg` and `reason` of a row nothing was sent for because `error` ended the call:
+    the deadline is named as the reason (`Reason.DEADLINE`), anything else is
+    `Reason.NOT_ATTEMPTED`."""
+    if isinstance(error, DeadlineExceededError):
+        return {
+            "msg": f"not sent: the call's deadline of {error.deadline_s:g} s has passed",
+            "reason": Reason.DEADLINE,
+        }
+    return {"msg": msg, "reason": Reason.NOT_ATTEMPTED}
 
 
 @attrs.define
@@ -403,7 +419,7 @@ class _ModePlan:
         for row in (r for r in before.symbols if isinstance(r, SymbolReport)):
             target = wanted[row.symbol]
             current = row.current
-            if row.result is Result.UNREADABLE:
+            if row.result in _NOT_READ:
                 plan.rows[row.symbol] = attrs.evolve(row, target=target)
             elif current == target:
                 plan.rows[row.symbol] = SymbolReport(row.symbol, target, target, Result.UNCHANGED)
@@ -416,8 +432,9 @@ class _ModePlan:
                 plan.current[row.symbol] = current
         return plan
 
-    def not_attempted(self) -> list[Row]:
-        """The rows, each mode still to switch (its call ended before) not attempted."""
+    def not_attempted(self, error: KucoinError | None) -> list[Row]:
+        """The rows, each mode still to switch (`error` ended the call before) not
+        attempted."""
         rows = dict(self.rows)
         for target, symbols in self.to_switch.items():
             for symbol in symbols:
@@ -428,8 +445,7 @@ class _ModePlan:
                         target,
                         self.current[symbol],
                         Result.NOT_ATTEMPTED,
-                        msg=_NOT_SENT,
-                        reason=Reason.NOT_ATTEMPTED,
+                        **_stopped_by(error),
                     ),
                 )
         return list(rows.values())
@@ -449,7 +465,7 @@ class _LeveragePlan:
         for row in (r for r in before.symbols if isinstance(r, LeverageReport)):
             target = wanted[row.symbol]
             current = row.current
-            if row.result is Result.UNREADABLE:
+            if row.result in _NOT_READ:
                 plan.rows[row.symbol] = attrs.evolve(row, target=target)
             elif current == target:  # both in KuCoin's form: "10" == "10"
                 plan.rows[row.symbol] = LeverageReport(row.symbol, target, target, Result.UNCHANGED)
@@ -462,8 +478,9 @@ class _LeveragePlan:
                 plan.current[row.symbol] = current
         return plan
 
-    def not_attempted(self) -> list[Row]:
-        """The rows, each leverage still to change (its call ended before) not attempted."""
+    def not_attempted(self, error: KucoinError | None) -> list[Row]:
+        """The rows, each leverage still to change (`error` ended the call before) not
+        attempted."""
         rows = dict(self.rows)
         for symbol, target in self.to_change.items():
             rows.setdefault(
@@ -473,8 +490,7 @@ class _LeveragePlan:
                     target,
                     self.current[symbol],
                     Result.NOT_ATTEMPTED,
-                    msg=_NOT_SENT,
-                    reason=Reason.NOT_ATTEMPTED,
+                    **_stopped_by(error),
                 ),
             )
         return list(rows.values())
@@ -507,9 +523,7 @@ def read_report(
         modes = _mode_read_report(client, symbols, progress=progress, deadline_s=None)
         if modes.error is not None:
             error = modes.error
-            leverages = ApplyReport(
-                tuple(_unreadable_leverage(s, None, error) for s in symbols), False
-            )
+            leverages = ApplyReport(tuple(_unread_after(s, None, error) for s in symbols), False)
         else:
             leverages = leverage_read_report(client, symbols, progress=progress)
     return ApplyReport(
@@ -533,7 +547,8 @@ def _mode_read_report(
         raise
     except KucoinError as error:
         return ApplyReport(tuple(_unreadable(s, None, error) for s in symbols), False, error)
-    return ApplyReport(tuple(_read_row(readout, s) for s in readout.requested), False)
+    rows = tuple(_read_row(readout, s) for s in readout.requested)
+    return ApplyReport(rows, False, first_never_sent(readout.failed.values()))
 
 
 def leverage_read_report(
@@ -562,6 +577,7 @@ def leverage_read_report(
             for s in readout.requested
         ),
         False,
+        first_never_sent(readout.failed.values()),
     )
 
 
@@ -572,11 +588,27 @@ def _read_row(readout: MarginModeReadout, symbol: str) -> SymbolReport:
 
 
 def _unreadable(symbol: str, target: MarginMode | None, error: KucoinError) -> SymbolReport:
-    return SymbolReport(symbol, target, None, Result.UNREADABLE, None, **_failure(error))
+    return SymbolReport(symbol, target, None, _unread(error), None, **_failure(error))
 
 
 def _unreadable_leverage(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
-    return LeverageReport(symbol, target, None, Result.UNREADABLE, None, **_failure(error))
+    return LeverageReport(symbol, target, None, _unread(error), None, **_failure(error))
+
+
+def _unread_after(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
+    """The leverage row of a symbol whose read `error` (of an earlier read) kept from
+    being sent."""
+    if never_sent(error):
+        return LeverageReport(symbol, target, None, Result.NOT_ATTEMPTED, **_stopped_by(error))
+    return _unreadable_leverage(symbol, target, error)
+
+
+def _unread(error: KucoinError) -> Result:
+    """A read the deadline kept from being sent was not attempted; any other failed."""
+    return Result.NOT_ATTEMPTED if never_sent(error) else Result.UNREADABLE
+
+
+_NOT_READ: Final = frozenset({Result.UNREADABLE, Result.NOT_ATTEMPTED})
 
 
 def _failure(error: KucoinError, reason: Reason | None = None) -> dict[str, Any]:
@@ -668,7 +700,7 @@ def _switch_within_deadline(
                         symbol,
                         target,
                         before,
-                        Result.FAILED,
+                        Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
                         None,
                         error_code(failure),
                         error_message(failure),
@@ -682,8 +714,7 @@ def _switch_within_deadline(
                         target,
                         before,
                         Result.NOT_ATTEMPTED,
-                        msg="not sent: an earlier batch ended the call",
-                        reason=Reason.NOT_ATTEMPTED,
+                        **_stopped_by(error, "not sent: an earlier batch ended the call"),
                     )
                 )
     return ApplyReport(tuple(rows), False, error)
@@ -715,7 +746,7 @@ def _switch_row(
         )
     if back is None:
         return SymbolReport(symbol, target, current, Result.SWITCHED, outcome.switched[symbol])
-    if back.result is Result.UNREADABLE:
+    if back.result in _NOT_READ:
         return attrs.evolve(
             back,
             target=target,
@@ -788,7 +819,7 @@ def change_leverages(
                     symbol,
                     target,
                     before,
-                    Result.FAILED,
+                    Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
                     None,
                     **_failure(failure, _change_reason(failure)),
                 )
@@ -800,8 +831,7 @@ def change_leverages(
                     target,
                     before,
                     Result.NOT_ATTEMPTED,
-                    msg=_NOT_SENT,
-                    reason=Reason.NOT_ATTEMPTED,
+                    **_stopped_by(error),
                 )
             )
     return ApplyReport(tuple(rows), False, error)
@@ -825,7 +855,7 @@ def _change_row(
 ) -> LeverageReport:
     if back is None:
         return LeverageReport(symbol, target, current, Result.CHANGED, accepted)
-    if back.result is Result.UNREADABLE:
+    if back.result in _NOT_READ:
         return LeverageReport(
             symbol,
             target,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeGuard, TypeVar
 
 import attrs
 
@@ -91,6 +91,17 @@ def error_message(error: KucoinError) -> str:
     if isinstance(error, KucoinAPIError) and error.code is not None and error.msg:
         return error.msg
     return str(error)
+
+
+def never_sent(error: KucoinError) -> TypeGuard[DeadlineExceededError]:
+    """Whether `error` is the deadline stopping a request before anything was sent for it
+    (then the symbol was not attempted, rather than failed)."""
+    return isinstance(error, DeadlineExceededError) and error.last_error is None
+
+
+def first_never_sent(errors: Iterable[KucoinError]) -> DeadlineExceededError | None:
+    """The first error of `errors` that `never_sent` is, as the call's error."""
+    return next((error for error in errors if never_sent(error)), None)
 
 
 def _check_symbol(symbol: object) -> str:
@@ -219,17 +230,19 @@ class ReadTally(Generic[T]):
 
     def result(self, *, report_fatal: bool = False) -> ReadResults[T]:
         """What was found; an error that ended the call is raised, or with `report_fatal`
-        kept in `ReadResults.error` beside what was done before it."""
+        kept in `ReadResults.error` beside what was done before it (also the deadline's
+        first error for a request never sent: the call ended there)."""
         if self.fatal is not None and not report_fatal:
             raise self.fatal
         values, failed = self.values, self.failed
         if tuple(values) == self.requested:  # every read succeeded, in order (the sync loop)
             return ReadResults(self.requested, values, {})
+        failed = {s: failed[s] for s in self.requested if s in failed}
+        error = self.fatal
+        if error is None and report_fatal:
+            error = first_never_sent(failed.values())
         return ReadResults(
-            self.requested,
-            {s: values[s] for s in self.requested if s in values},
-            {s: failed[s] for s in self.requested if s in failed},
-            self.fatal,
+            self.requested, {s: values[s] for s in self.requested if s in values}, failed, error
         )
 
 
@@ -237,7 +250,8 @@ class ReadTally(Generic[T]):
 class ReadResults(Generic[T]):
     """What `read_many` found: each requested symbol in exactly one of `values` and
     `failed`, both in the request's order. With `report_fatal`, `error` is the error that
-    ended the call (its symbol failed with it; the symbols after it are in neither)."""
+    ended the call (its symbol failed with it; the symbols after it are in neither), or
+    the first `DeadlineExceededError` of a request the deadline kept from being sent."""
 
     requested: tuple[str, ...]
     values: Mapping[str, T]

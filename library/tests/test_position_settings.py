@@ -562,6 +562,34 @@ def test_the_whole_call_line_counts_symbols_not_rows(
     )
 
 
+def test_a_read_the_deadline_stopped_ends_the_call_naming_the_deadline(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each leverage read takes 1 s on the CLI's clock: the third is never sent.
+    clock = FakeClock()
+    mock = kucoin_mock.mock
+    read_leverage = mock._read_leverage
+
+    def one_second(key: str, symbol: str) -> str | None:
+        clock.now += 1.0
+        return read_leverage(key, symbol)
+
+    monkeypatch.setattr(mock, "_read_leverage", one_second)
+    argv = ["set-leverage", "10", "XBTUSDTM", "ETHUSDTM", "SOLUSDTM", "--dry-run"]
+    code, out, err = run_with_clock(
+        capsys, [*argv, "--deadline", "1.5"], env_for(kucoin_mock), clock
+    )
+    assert code == 3
+    assert [(r["SYMBOL"], r["RESULT"], r["REASON"]) for r in table(out)] == [
+        ("XBTUSDTM", "would change", ""),
+        ("ETHUSDTM", "would change", ""),
+        ("SOLUSDTM", "not attempted", "deadline"),
+    ]
+    assert err == (
+        "kucoin-margin: error: SOLUSDTM: not read: the call's deadline of 1.5 s has passed\n"
+    )
+
+
 def test_the_whole_call_line_names_a_symbol_once() -> None:
     from kucoin_futures.cli import _not_their_own
 

@@ -540,9 +540,8 @@ def _mode_read_report(
     progress: Callable[[int, int], None] | None,
     deadline_s: float | None,
 ) -> ApplyReport:
-    options: dict[str, Any] = {} if deadline_s is None else {"deadline_s": deadline_s}
     try:
-        readout = get_margin_modes(client, symbols, progress=progress, **options)
+        readout = get_margin_modes(client, symbols, progress=progress, deadline_s=deadline_s)
     except _CALLERS_MISTAKES:
         raise
     except KucoinError as error:
@@ -561,9 +560,8 @@ def leverage_read_report(
     """`get_cross_leverages` as report rows, as `read_report` makes them for modes."""
     if not symbols:
         return _NOTHING
-    options: dict[str, Any] = {} if deadline_s is None else {"deadline_s": deadline_s}
     try:
-        readout = get_cross_leverages(client, symbols, progress=progress, **options)
+        readout = get_cross_leverages(client, symbols, progress=progress, deadline_s=deadline_s)
     except _CALLERS_MISTAKES:
         raise
     except KucoinError as error:

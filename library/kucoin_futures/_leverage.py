@@ -32,7 +32,6 @@ from kucoin_futures_client.models import (
 from kucoin_futures_client.types import Response
 
 from ._errors import (
-    ConfigurationError,
     InvalidInputError,
     InvalidParameterError,
     InvalidReplyError,
@@ -41,8 +40,15 @@ from ._errors import (
     excerpt,
 )
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
-from ._margin import check_symbols, requested_symbols
-from ._reads import DEFAULT_CONCURRENCY, aread_many, read_many
+from ._margin import requested_symbols
+from ._reads import (
+    DEFAULT_CONCURRENCY,
+    aread_many,
+    async_http,
+    check_symbol,
+    read_many,
+    sync_http,
+)
 
 MIN_LEVERAGE: Final = Decimal(1)
 MAX_LEVERAGE: Final = Decimal("9999.99")
@@ -115,25 +121,12 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _check_symbol(symbol: object) -> str:
-    if not isinstance(symbol, str):
-        raise InvalidInputError(f"symbol must be a string, got {type(symbol).__name__}")
-    check_symbols([symbol])
-    return symbol
-
-
 def _check_sync(client: Client) -> KucoinHTTPClient:
-    http = client.get_httpx_client()
-    if not isinstance(http, KucoinHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
-    return http
+    return sync_http(client, _NOT_OURS)
 
 
 def _check_async(client: Client) -> KucoinAsyncHTTPClient:
-    http = client.get_async_httpx_client()
-    if not isinstance(http, KucoinAsyncHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
-    return http
+    return async_http(client, _NOT_OURS)
 
 
 def _leverage_of(symbol: str, response: Response[Any]) -> Decimal:
@@ -181,7 +174,7 @@ def get_cross_leverage(client: Client, symbol: str) -> Decimal:
     Raises `InvalidInputError` (nothing sent), `InvalidParameterError` (code 200003) for
     an unknown symbol, another `KucoinAPIError`, `TransportError` or `InvalidReplyError`.
     """
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     _check_sync(client)
     response = get_cross_user_leverage.sync_detailed(client=client, symbol=symbol)
     return _leverage_of(symbol, response)
@@ -189,7 +182,7 @@ def get_cross_leverage(client: Client, symbol: str) -> Decimal:
 
 async def aget_cross_leverage(client: Client, symbol: str) -> Decimal:
     """`get_cross_leverage` through the client's async httpx client."""
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     _check_async(client)
     response = await get_cross_user_leverage.asyncio_detailed(client=client, symbol=symbol)
     return _leverage_of(symbol, response)
@@ -198,7 +191,7 @@ async def aget_cross_leverage(client: Client, symbol: str) -> Decimal:
 def cross_leverage_request(symbol: str, leverage: object) -> ChangeCrossUserLeverageRequest:
     """The request body for `symbol` and `leverage`, both checked (`leverage_value`)."""
     return ChangeCrossUserLeverageRequest(
-        symbol=_check_symbol(symbol), leverage=leverage_value(leverage)
+        symbol=check_symbol(symbol), leverage=leverage_value(leverage)
     )
 
 

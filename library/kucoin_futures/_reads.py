@@ -104,7 +104,8 @@ def first_never_sent(errors: Iterable[KucoinError]) -> DeadlineExceededError | N
     return next((error for error in errors if never_sent(error)), None)
 
 
-def _check_symbol(symbol: object) -> str:
+def check_symbol(symbol: object) -> str:
+    """`symbol` checked as one symbol of `check_symbols`, or `InvalidInputError`."""
     if isinstance(symbol, str):
         check_symbols([symbol])
         return symbol
@@ -127,17 +128,20 @@ def _mode_of(symbol: str, response: Response[Any]) -> MarginMode | str:
     return reported_mode(parsed.data.margin_mode)
 
 
-def sync_http(client: Client) -> KucoinHTTPClient:
+def sync_http(client: Client, not_ours: str = _NOT_OURS) -> KucoinHTTPClient:
+    """The client's sync HTTP client, or `ConfigurationError(not_ours)` if it is not one
+    `futures_client()` made."""
     http = client.get_httpx_client()
     if not isinstance(http, KucoinHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
+        raise ConfigurationError(not_ours)
     return http
 
 
-def async_http(client: Client) -> KucoinAsyncHTTPClient:
+def async_http(client: Client, not_ours: str = _NOT_OURS) -> KucoinAsyncHTTPClient:
+    """`sync_http` for the client's async HTTP client."""
     http = client.get_async_httpx_client()
     if not isinstance(http, KucoinAsyncHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
+        raise ConfigurationError(not_ours)
     return http
 
 
@@ -148,7 +152,7 @@ def get_margin_mode(client: Client, symbol: str) -> MarginMode | str:
     Raises `InvalidInputError` (nothing sent), `InvalidParameterError` (code 200003) for
     an unknown symbol, another `KucoinAPIError`, `TransportError` or `InvalidReplyError`.
     """
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     sync_http(client)
     return _read_mode(client, symbol)
 
@@ -159,7 +163,7 @@ def _read_mode(client: Client, symbol: str) -> MarginMode | str:
 
 async def aget_margin_mode(client: Client, symbol: str) -> MarginMode | str:
     """`get_margin_mode` through the client's async httpx client."""
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     async_http(client)
     response = await read_operation.asyncio_detailed(client=client, symbol=symbol)
     return _mode_of(symbol, response)

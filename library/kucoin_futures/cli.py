@@ -300,7 +300,6 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         targets = {symbol: PositionSettings(leverage=leverage) for symbol in symbols}
     else:
         targets = position_targets(load_plan(Path(args.file)))
-    deadline = {} if args.deadline is None else {"deadline_s": args.deadline}
     progress = _Progress(sys.stderr)
     with _client(args, env) as client, progress:
         if args.command == "get":
@@ -309,7 +308,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 args.symbols,
                 progress=progress.reading,
                 leverage=args.leverage,
-                **deadline,
+                deadline_s=args.deadline,
             )
         elif args.command == "set" and args.raw_reply:
             outcome = set_margin_mode(client, request.margin_mode, request.symbols)
@@ -321,7 +320,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 {},
                 verify=args.verify,
                 progress=progress.stage,
-                **deadline,
+                deadline_s=args.deadline,
             )
         elif args.command == "set-leverage" and not args.dry_run:
             report = change_leverages(
@@ -330,11 +329,15 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 {},
                 verify=args.verify,
                 progress=progress.stage,
-                **deadline,
+                deadline_s=args.deadline,
             )
         else:  # apply, and the dry runs of set and set-leverage
             report = apply_position_settings(
-                client, targets, dry_run=args.dry_run, progress=progress.stage, **deadline
+                client,
+                targets,
+                dry_run=args.dry_run,
+                progress=progress.stage,
+                deadline_s=args.deadline,
             )
     # After the progress line is cleared (leaving the block above).
     if args.command == "set" and args.raw_reply:

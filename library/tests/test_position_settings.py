@@ -38,6 +38,7 @@ from kucoin_futures import (
     set_cross_leverage,
 )
 from kucoin_futures._deadline import call_deadline
+from kucoin_futures._http import KucoinAsyncHTTPClient
 from kucoin_futures._reads import ReadTally
 from kucoin_futures_client import Client
 from kucoin_futures_mock import SYMBOLS, MockKucoin, RunningMock, serve_in_thread
@@ -130,7 +131,9 @@ def test_an_async_read_raises_our_own_error_as_a_kucoin_error(kucoin_mock: Runni
         async with futures_client(
             running.credentials, base_url=running.base_url, retry=no_retry
         ) as client:
-            client.get_async_httpx_client().sleep = refused_sleep
+            http = client.get_async_httpx_client()
+            assert isinstance(http, KucoinAsyncHTTPClient)
+            http.sleep = refused_sleep
             return await aget_cross_leverages(client, ["XBTUSDTM"])
 
     with pytest.raises(DeadlineExceededError, match="no time to wait"):

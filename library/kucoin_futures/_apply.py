@@ -30,8 +30,14 @@ from kucoin_futures_client.models import MarginMode
 
 from ._cause import CallResult, Reason, batch_entry_reason, call_result, failure_reason
 from ._deadline import call_deadline, check_deadline_s
-from ._errors import ConfigurationError, InvalidInputError, KucoinError
-from ._leverage import get_cross_leverages, leverage_text, leverage_value, set_cross_leverage
+from ._errors import ConfigurationError, DeadlineExceededError, InvalidInputError, KucoinError
+from ._leverage import (
+    LeverageNotSetError,
+    get_cross_leverages,
+    leverage_text,
+    leverage_value,
+    set_cross_leverage,
+)
 from ._margin import BATCH_MAX_SYMBOLS, check_symbols, set_margin_mode
 from ._modes import KNOWN_MODES
 from ._outcome import MarginModeOutcome
@@ -39,7 +45,9 @@ from ._reads import (
     MarginModeReadout,
     error_code,
     error_message,
+    first_never_sent,
     get_margin_modes,
+    never_sent,
     read_many,
     sync_http,
 )
@@ -74,10 +82,22 @@ class Result(enum.StrEnum):
     UNREADABLE = "unreadable"
     """Its current value could not be read (`reason`, `code`, `msg`): nothing was sent."""
     NOT_ATTEMPTED = "not attempted"
-    """The call ended before its change was sent (the report's `error` says why)."""
+    """The call ended before its read or change was sent (the report's `error` says why;
+    reason `deadline` when the deadline stopped it)."""
 
 
-_AS_ASKED: Final = frozenset({Result.READ, Result.UNCHANGED, Result.SWITCHED, Result.CHANGED})
+# A dry run asks what would change: its would-switch and would-change rows are as asked,
+# as `ApplyReport.all_as_asked` (and the CLI's exit 0) count them.
+_AS_ASKED: Final = frozenset(
+    {
+        Result.READ,
+        Result.UNCHANGED,
+        Result.SWITCHED,
+        Result.CHANGED,
+        Result.WOULD_SWITCH,
+        Result.WOULD_CHANGE,
+    }
+)
 
 
 @attrs.frozen
@@ -100,6 +120,9 @@ class SymbolReport:
 
     @property
     def as_asked(self) -> bool:
+        """The row has what was asked (its `reason` is None): read, unchanged, switched or
+        changed; in a dry run also `would switch` / `would change` (a dry run asks only
+        what would change), matching `ApplyReport.all_as_asked`."""
         return self.result in _AS_ASKED
 
     def as_json(self) -> dict[str, Any]:
@@ -126,6 +149,9 @@ class LeverageReport:
 
     @property
     def as_asked(self) -> bool:
+        """The row has what was asked (its `reason` is None): read, unchanged, switched or
+        changed; in a dry run also `would switch` / `would change` (a dry run asks only
+        what would change), matching `ApplyReport.all_as_asked`."""
         return self.result in _AS_ASKED
 
     def as_json(self) -> dict[str, Any]:
@@ -166,7 +192,9 @@ class ApplyReport:
 
     @property
     def all_as_asked(self) -> bool:
-        """Every setting has its target (dry run: every setting could be read)."""
+        """Every setting has its target; in a dry run, every setting could be read (its
+        rows `unchanged`, `would switch` or `would change`). True exactly when every row's
+        `as_asked` is and the call ran to the end."""
         return self.call_result is CallResult.AS_ASKED
 
     @property
@@ -332,15 +360,16 @@ def _apply_within_deadline(
 ) -> tuple[list[Row], KucoinError | None]:
     reading = _stage(progress, "read")
     mode_before = read_report(client, list(modes), progress=reading) if modes else _NOTHING
-    if mode_before.error is not None:
-        mode_rows = [attrs.evolve(r, target=modes[r.symbol]) for r in mode_before.symbols]
-        lev_rows = [_unreadable_leverage(s, t, mode_before.error) for s, t in leverages.items()]
-        return [*mode_rows, *lev_rows], mode_before.error
-    lev_before = leverage_read_report(client, list(leverages), progress=reading)
     mode_plan = _ModePlan.of(mode_before, modes, dry_run=dry_run)
+    if mode_before.error is not None:
+        stop = mode_before.error
+        lev_rows = [_unread_after(s, t, stop) for s, t in leverages.items()]
+        return [*mode_plan.not_attempted(stop), *lev_rows], stop
+    lev_before = leverage_read_report(client, list(leverages), progress=reading)
     lev_plan = _LeveragePlan.of(lev_before, leverages, dry_run=dry_run)
     if lev_before.error is not None:
-        return [*mode_plan.not_attempted(), *lev_plan.rows.values()], lev_before.error
+        stop = lev_before.error
+        return [*mode_plan.not_attempted(stop), *lev_plan.not_attempted(stop)], stop
     error = None
     if mode_plan.to_switch:
         switched = switch_margin_modes(
@@ -354,11 +383,23 @@ def _apply_within_deadline(
         )
         lev_plan.rows.update((row.symbol, row) for row in changed.symbols)
         error = changed.error
-    return [*mode_plan.rows.values(), *lev_plan.not_attempted()], error
+    return [*mode_plan.rows.values(), *lev_plan.not_attempted(error)], error
 
 
 _NOTHING: Final = ApplyReport((), False)
 _NOT_SENT: Final = "not sent: an earlier error ended the call"
+
+
+def _stopped_by(error: KucoinError | None, msg: str = _NOT_SENT) -> dict[str, Any]:
+    """`msg` and `reason` of a row nothing was sent for because `error` ended the call:
+    the deadline is named as the reason (`Reason.DEADLINE`), anything else is
+    `Reason.NOT_ATTEMPTED`."""
+    if isinstance(error, DeadlineExceededError):
+        return {
+            "msg": f"not sent: the call's deadline of {error.deadline_s:g} s has passed",
+            "reason": Reason.DEADLINE,
+        }
+    return {"msg": msg, "reason": Reason.NOT_ATTEMPTED}
 
 
 @attrs.define
@@ -378,7 +419,7 @@ class _ModePlan:
         for row in (r for r in before.symbols if isinstance(r, SymbolReport)):
             target = wanted[row.symbol]
             current = row.current
-            if row.result is Result.UNREADABLE:
+            if row.result in _NOT_READ:
                 plan.rows[row.symbol] = attrs.evolve(row, target=target)
             elif current == target:
                 plan.rows[row.symbol] = SymbolReport(row.symbol, target, target, Result.UNCHANGED)
@@ -391,8 +432,9 @@ class _ModePlan:
                 plan.current[row.symbol] = current
         return plan
 
-    def not_attempted(self) -> list[Row]:
-        """The rows, each mode still to switch (its call ended before) not attempted."""
+    def not_attempted(self, error: KucoinError | None) -> list[Row]:
+        """The rows, each mode still to switch (`error` ended the call before) not
+        attempted."""
         rows = dict(self.rows)
         for target, symbols in self.to_switch.items():
             for symbol in symbols:
@@ -403,8 +445,7 @@ class _ModePlan:
                         target,
                         self.current[symbol],
                         Result.NOT_ATTEMPTED,
-                        msg=_NOT_SENT,
-                        reason=Reason.NOT_ATTEMPTED,
+                        **_stopped_by(error),
                     ),
                 )
         return list(rows.values())
@@ -424,7 +465,7 @@ class _LeveragePlan:
         for row in (r for r in before.symbols if isinstance(r, LeverageReport)):
             target = wanted[row.symbol]
             current = row.current
-            if row.result is Result.UNREADABLE:
+            if row.result in _NOT_READ:
                 plan.rows[row.symbol] = attrs.evolve(row, target=target)
             elif current == target:  # both in KuCoin's form: "10" == "10"
                 plan.rows[row.symbol] = LeverageReport(row.symbol, target, target, Result.UNCHANGED)
@@ -437,8 +478,9 @@ class _LeveragePlan:
                 plan.current[row.symbol] = current
         return plan
 
-    def not_attempted(self) -> list[Row]:
-        """The rows, each leverage still to change (its call ended before) not attempted."""
+    def not_attempted(self, error: KucoinError | None) -> list[Row]:
+        """The rows, each leverage still to change (`error` ended the call before) not
+        attempted."""
         rows = dict(self.rows)
         for symbol, target in self.to_change.items():
             rows.setdefault(
@@ -448,8 +490,7 @@ class _LeveragePlan:
                     target,
                     self.current[symbol],
                     Result.NOT_ATTEMPTED,
-                    msg=_NOT_SENT,
-                    reason=Reason.NOT_ATTEMPTED,
+                    **_stopped_by(error),
                 ),
             )
         return list(rows.values())
@@ -482,9 +523,7 @@ def read_report(
         modes = _mode_read_report(client, symbols, progress=progress, deadline_s=None)
         if modes.error is not None:
             error = modes.error
-            leverages = ApplyReport(
-                tuple(_unreadable_leverage(s, None, error) for s in symbols), False
-            )
+            leverages = ApplyReport(tuple(_unread_after(s, None, error) for s in symbols), False)
         else:
             leverages = leverage_read_report(client, symbols, progress=progress)
     return ApplyReport(
@@ -501,14 +540,14 @@ def _mode_read_report(
     progress: Callable[[int, int], None] | None,
     deadline_s: float | None,
 ) -> ApplyReport:
-    options: dict[str, Any] = {} if deadline_s is None else {"deadline_s": deadline_s}
     try:
-        readout = get_margin_modes(client, symbols, progress=progress, **options)
+        readout = get_margin_modes(client, symbols, progress=progress, deadline_s=deadline_s)
     except _CALLERS_MISTAKES:
         raise
     except KucoinError as error:
         return ApplyReport(tuple(_unreadable(s, None, error) for s in symbols), False, error)
-    return ApplyReport(tuple(_read_row(readout, s) for s in readout.requested), False)
+    rows = tuple(_read_row(readout, s) for s in readout.requested)
+    return ApplyReport(rows, False, first_never_sent(readout.failed.values()))
 
 
 def leverage_read_report(
@@ -521,9 +560,8 @@ def leverage_read_report(
     """`get_cross_leverages` as report rows, as `read_report` makes them for modes."""
     if not symbols:
         return _NOTHING
-    options: dict[str, Any] = {} if deadline_s is None else {"deadline_s": deadline_s}
     try:
-        readout = get_cross_leverages(client, symbols, progress=progress, **options)
+        readout = get_cross_leverages(client, symbols, progress=progress, deadline_s=deadline_s)
     except _CALLERS_MISTAKES:
         raise
     except KucoinError as error:
@@ -537,6 +575,7 @@ def leverage_read_report(
             for s in readout.requested
         ),
         False,
+        first_never_sent(readout.failed.values()),
     )
 
 
@@ -547,11 +586,27 @@ def _read_row(readout: MarginModeReadout, symbol: str) -> SymbolReport:
 
 
 def _unreadable(symbol: str, target: MarginMode | None, error: KucoinError) -> SymbolReport:
-    return SymbolReport(symbol, target, None, Result.UNREADABLE, None, **_failure(error))
+    return SymbolReport(symbol, target, None, _unread(error), None, **_failure(error))
 
 
 def _unreadable_leverage(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
-    return LeverageReport(symbol, target, None, Result.UNREADABLE, None, **_failure(error))
+    return LeverageReport(symbol, target, None, _unread(error), None, **_failure(error))
+
+
+def _unread_after(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
+    """The leverage row of a symbol whose read `error` (of an earlier read) kept from
+    being sent."""
+    if never_sent(error):
+        return LeverageReport(symbol, target, None, Result.NOT_ATTEMPTED, **_stopped_by(error))
+    return _unreadable_leverage(symbol, target, error)
+
+
+def _unread(error: KucoinError) -> Result:
+    """A read the deadline kept from being sent was not attempted; any other failed."""
+    return Result.NOT_ATTEMPTED if never_sent(error) else Result.UNREADABLE
+
+
+_NOT_READ: Final = frozenset({Result.UNREADABLE, Result.NOT_ATTEMPTED})
 
 
 def _failure(error: KucoinError, reason: Reason | None = None) -> dict[str, Any]:
@@ -643,7 +698,7 @@ def _switch_within_deadline(
                         symbol,
                         target,
                         before,
-                        Result.FAILED,
+                        Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
                         None,
                         error_code(failure),
                         error_message(failure),
@@ -657,8 +712,7 @@ def _switch_within_deadline(
                         target,
                         before,
                         Result.NOT_ATTEMPTED,
-                        msg="not sent: an earlier batch ended the call",
-                        reason=Reason.NOT_ATTEMPTED,
+                        **_stopped_by(error, "not sent: an earlier batch ended the call"),
                     )
                 )
     return ApplyReport(tuple(rows), False, error)
@@ -690,7 +744,7 @@ def _switch_row(
         )
     if back is None:
         return SymbolReport(symbol, target, current, Result.SWITCHED, outcome.switched[symbol])
-    if back.result is Result.UNREADABLE:
+    if back.result in _NOT_READ:
         return attrs.evolve(
             back,
             target=target,
@@ -724,8 +778,9 @@ def change_leverages(
     """Change each symbol's cross-margin leverage to its target (KuCoin's string, checked
     by `leverage_value` already; one request a symbol, paced, a used-up quota waited out
     as for reads), then read back those changed (with `verify`). A refusal of one
-    symbol's change is that symbol's (`Reason.REFUSED`, `UNKNOWN_SYMBOL`) and the others
-    go on; authentication, permission or configuration errors end the call (`error`),
+    symbol's value is that symbol's (`Reason.REFUSED` for 100001 or `data: false`,
+    `UNKNOWN_SYMBOL`), any other refusal the request's (`REQUEST_REFUSED`); the others
+    go on either way; authentication, permission or configuration errors end the call (`error`),
     the symbols after it `NOT_ATTEMPTED`. `current` is each symbol's leverage before,
     where known. `deadline_s` bounds the changes and the read-back together (None: an
     enclosing call's deadline, else the default for the requests they need)."""
@@ -762,7 +817,7 @@ def change_leverages(
                     symbol,
                     target,
                     before,
-                    Result.FAILED,
+                    Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
                     None,
                     **_failure(failure, _change_reason(failure)),
                 )
@@ -774,18 +829,23 @@ def change_leverages(
                     target,
                     before,
                     Result.NOT_ATTEMPTED,
-                    msg=_NOT_SENT,
-                    reason=Reason.NOT_ATTEMPTED,
+                    **_stopped_by(error),
                 )
             )
     return ApplyReport(tuple(rows), False, error)
 
 
 def _change_reason(error: KucoinError) -> Reason:
-    """A leverage change is a request about one symbol: KuCoin refusing it (a code that
-    is not about the caller, the quota or the server) is that symbol's own failure."""
-    reason = failure_reason(error)
-    return Reason.REFUSED if reason is Reason.REQUEST_REFUSED else reason
+    """A leverage change is a request about one symbol, but only a refusal of the value
+    asked for (`100001`, e.g. above the contract's maximum; `data: false`) is that
+    symbol's own failure; any other refusal (404000, 400100, 300000, ...) stays the whole
+    request's (`Reason.REQUEST_REFUSED`), as for every other call."""
+    if isinstance(error, LeverageNotSetError) or error_code(error) in _VALUE_REFUSED:
+        return Reason.REFUSED
+    return failure_reason(error)
+
+
+_VALUE_REFUSED: Final = frozenset({"100001"})
 
 
 def _change_row(
@@ -793,7 +853,7 @@ def _change_row(
 ) -> LeverageReport:
     if back is None:
         return LeverageReport(symbol, target, current, Result.CHANGED, accepted)
-    if back.result is Result.UNREADABLE:
+    if back.result in _NOT_READ:
         return LeverageReport(
             symbol,
             target,

@@ -24,7 +24,9 @@ class Reason(enum.StrEnum):
     """200003: KuCoin does not know the symbol."""
     REFUSED = "refused"
     """KuCoin refused this symbol alone: the batch reply lists it in `errors` with another
-    code, or its own leverage change was refused (e.g. 100001, above the maximum)."""
+    code, or the leverage value asked for was refused (100001, above the maximum; or a
+    change answered `data: false`). Any other refusal of a leverage change is the
+    request's (`REQUEST_REFUSED`)."""
     MISMATCH = "mismatch"
     """The reply or the read-back shows another mode than the one asked for."""
     # The whole call's.

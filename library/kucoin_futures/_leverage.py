@@ -31,10 +31,24 @@ from kucoin_futures_client.models import (
 )
 from kucoin_futures_client.types import Response
 
-from ._errors import ConfigurationError, InvalidInputError, InvalidReplyError, KucoinError, excerpt
+from ._errors import (
+    InvalidInputError,
+    InvalidParameterError,
+    InvalidReplyError,
+    KucoinError,
+    RateLimit,
+    excerpt,
+)
 from ._http import KucoinAsyncHTTPClient, KucoinHTTPClient
-from ._margin import check_symbols, requested_symbols
-from ._reads import DEFAULT_CONCURRENCY, aread_many, read_many
+from ._margin import requested_symbols
+from ._reads import (
+    DEFAULT_CONCURRENCY,
+    aread_many,
+    async_http,
+    check_symbol,
+    read_many,
+    sync_http,
+)
 
 MIN_LEVERAGE: Final = Decimal(1)
 MAX_LEVERAGE: Final = Decimal("9999.99")
@@ -45,6 +59,11 @@ _CENT: Final = Decimal("0.01")
 # exponent, underscore or blank (Decimal() would take them all, and "NaN").
 _NUMERIC: Final = re.compile(r"[0-9]{1,40}(\.[0-9]{1,40})?")
 _NOT_OURS: Final = "cross-margin leverage needs a client made by futures_client()"
+
+
+class LeverageNotSetError(InvalidParameterError):
+    """KuCoin answered a leverage change with `data: false` (code None, HTTP 200): it
+    declined that symbol's change, and the leverage is not set."""
 
 
 def leverage_value(leverage: object) -> str:
@@ -102,25 +121,12 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _check_symbol(symbol: object) -> str:
-    if not isinstance(symbol, str):
-        raise InvalidInputError(f"symbol must be a string, got {type(symbol).__name__}")
-    check_symbols([symbol])
-    return symbol
-
-
 def _check_sync(client: Client) -> KucoinHTTPClient:
-    http = client.get_httpx_client()
-    if not isinstance(http, KucoinHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
-    return http
+    return sync_http(client, _NOT_OURS)
 
 
 def _check_async(client: Client) -> KucoinAsyncHTTPClient:
-    http = client.get_async_httpx_client()
-    if not isinstance(http, KucoinAsyncHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
-    return http
+    return async_http(client, _NOT_OURS)
 
 
 def _leverage_of(symbol: str, response: Response[Any]) -> Decimal:
@@ -152,8 +158,12 @@ def _changed(request: ChangeCrossUserLeverageRequest, response: Response[Any]) -
             int(response.status_code), excerpt(response.content), "not a leverage change reply"
         )
     if parsed.data is not True:
-        raise InvalidReplyError(
-            200, excerpt(response.content), "KuCoin replied `data: false`: the leverage is not set"
+        # A well-formed answer about this one symbol: KuCoin declined its change.
+        raise LeverageNotSetError(
+            None,
+            "KuCoin replied `data: false`: the leverage is not set",
+            int(response.status_code),
+            RateLimit.from_headers(response.headers),
         )
     return Decimal(request.leverage)
 
@@ -164,7 +174,7 @@ def get_cross_leverage(client: Client, symbol: str) -> Decimal:
     Raises `InvalidInputError` (nothing sent), `InvalidParameterError` (code 200003) for
     an unknown symbol, another `KucoinAPIError`, `TransportError` or `InvalidReplyError`.
     """
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     _check_sync(client)
     response = get_cross_user_leverage.sync_detailed(client=client, symbol=symbol)
     return _leverage_of(symbol, response)
@@ -172,7 +182,7 @@ def get_cross_leverage(client: Client, symbol: str) -> Decimal:
 
 async def aget_cross_leverage(client: Client, symbol: str) -> Decimal:
     """`get_cross_leverage` through the client's async httpx client."""
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     _check_async(client)
     response = await get_cross_user_leverage.asyncio_detailed(client=client, symbol=symbol)
     return _leverage_of(symbol, response)
@@ -181,7 +191,7 @@ async def aget_cross_leverage(client: Client, symbol: str) -> Decimal:
 def cross_leverage_request(symbol: str, leverage: object) -> ChangeCrossUserLeverageRequest:
     """The request body for `symbol` and `leverage`, both checked (`leverage_value`)."""
     return ChangeCrossUserLeverageRequest(
-        symbol=_check_symbol(symbol), leverage=leverage_value(leverage)
+        symbol=check_symbol(symbol), leverage=leverage_value(leverage)
     )
 
 
@@ -191,8 +201,10 @@ def set_cross_leverage(client: Client, symbol: str, leverage: object) -> Decimal
     `leverage` is an int, float, `Decimal` or numeric string (see `leverage_value`),
     checked before anything is sent. KuCoin accepts it in either margin mode (it applies
     while the symbol is in CROSS). Raises `InvalidInputError` (nothing sent),
-    `InvalidParameterError` for an unknown symbol (200003) or a leverage outside the
-    contract's range, another `KucoinAPIError`, `TransportError` or `InvalidReplyError`.
+    `InvalidParameterError` for an unknown symbol (200003), a leverage outside the
+    contract's range (100001) or a change KuCoin answered `data: false` (code None,
+    HTTP 200: the leverage is not set), another `KucoinAPIError`, `TransportError` or
+    `InvalidReplyError`.
     """
     body = cross_leverage_request(symbol, leverage)
     _check_sync(client)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeGuard, TypeVar
 
 import attrs
 
@@ -93,7 +93,19 @@ def error_message(error: KucoinError) -> str:
     return str(error)
 
 
-def _check_symbol(symbol: object) -> str:
+def never_sent(error: KucoinError) -> TypeGuard[DeadlineExceededError]:
+    """Whether `error` is the deadline stopping a request before anything was sent for it
+    (then the symbol was not attempted, rather than failed)."""
+    return isinstance(error, DeadlineExceededError) and error.last_error is None
+
+
+def first_never_sent(errors: Iterable[KucoinError]) -> DeadlineExceededError | None:
+    """The first error of `errors` that `never_sent` is, as the call's error."""
+    return next((error for error in errors if never_sent(error)), None)
+
+
+def check_symbol(symbol: object) -> str:
+    """`symbol` checked as one symbol of `check_symbols`, or `InvalidInputError`."""
     if isinstance(symbol, str):
         check_symbols([symbol])
         return symbol
@@ -116,17 +128,20 @@ def _mode_of(symbol: str, response: Response[Any]) -> MarginMode | str:
     return reported_mode(parsed.data.margin_mode)
 
 
-def sync_http(client: Client) -> KucoinHTTPClient:
+def sync_http(client: Client, not_ours: str = _NOT_OURS) -> KucoinHTTPClient:
+    """The client's sync HTTP client, or `ConfigurationError(not_ours)` if it is not one
+    `futures_client()` made."""
     http = client.get_httpx_client()
     if not isinstance(http, KucoinHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
+        raise ConfigurationError(not_ours)
     return http
 
 
-def async_http(client: Client) -> KucoinAsyncHTTPClient:
+def async_http(client: Client, not_ours: str = _NOT_OURS) -> KucoinAsyncHTTPClient:
+    """`sync_http` for the client's async HTTP client."""
     http = client.get_async_httpx_client()
     if not isinstance(http, KucoinAsyncHTTPClient):
-        raise ConfigurationError(_NOT_OURS)
+        raise ConfigurationError(not_ours)
     return http
 
 
@@ -137,7 +152,7 @@ def get_margin_mode(client: Client, symbol: str) -> MarginMode | str:
     Raises `InvalidInputError` (nothing sent), `InvalidParameterError` (code 200003) for
     an unknown symbol, another `KucoinAPIError`, `TransportError` or `InvalidReplyError`.
     """
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     sync_http(client)
     return _read_mode(client, symbol)
 
@@ -148,7 +163,7 @@ def _read_mode(client: Client, symbol: str) -> MarginMode | str:
 
 async def aget_margin_mode(client: Client, symbol: str) -> MarginMode | str:
     """`get_margin_mode` through the client's async httpx client."""
-    symbol = _check_symbol(symbol)
+    symbol = check_symbol(symbol)
     async_http(client)
     response = await read_operation.asyncio_detailed(client=client, symbol=symbol)
     return _mode_of(symbol, response)
@@ -219,17 +234,19 @@ class ReadTally(Generic[T]):
 
     def result(self, *, report_fatal: bool = False) -> ReadResults[T]:
         """What was found; an error that ended the call is raised, or with `report_fatal`
-        kept in `ReadResults.error` beside what was done before it."""
+        kept in `ReadResults.error` beside what was done before it (also the deadline's
+        first error for a request never sent: the call ended there)."""
         if self.fatal is not None and not report_fatal:
             raise self.fatal
         values, failed = self.values, self.failed
         if tuple(values) == self.requested:  # every read succeeded, in order (the sync loop)
             return ReadResults(self.requested, values, {})
+        failed = {s: failed[s] for s in self.requested if s in failed}
+        error = self.fatal
+        if error is None and report_fatal:
+            error = first_never_sent(failed.values())
         return ReadResults(
-            self.requested,
-            {s: values[s] for s in self.requested if s in values},
-            {s: failed[s] for s in self.requested if s in failed},
-            self.fatal,
+            self.requested, {s: values[s] for s in self.requested if s in values}, failed, error
         )
 
 
@@ -237,7 +254,8 @@ class ReadTally(Generic[T]):
 class ReadResults(Generic[T]):
     """What `read_many` found: each requested symbol in exactly one of `values` and
     `failed`, both in the request's order. With `report_fatal`, `error` is the error that
-    ended the call (its symbol failed with it; the symbols after it are in neither)."""
+    ended the call (its symbol failed with it; the symbols after it are in neither), or
+    the first `DeadlineExceededError` of a request the deadline kept from being sent."""
 
     requested: tuple[str, ...]
     values: Mapping[str, T]
@@ -292,7 +310,9 @@ async def aread_many(
     progress: Callable[[int, int], None] | None,
 ) -> ReadResults[T]:
     """`read_many` with up to `concurrency` reads in flight at once. A rate-limit block
-    seen by one read holds all of them back (the client's pacer)."""
+    seen by one read holds all of them back (the client's pacer). An exception raised in
+    a worker outside its read (a caller's `progress`, the sleep) stops the others and is
+    raised as itself after them, never wrapped in an `ExceptionGroup`."""
     import anyio  # as the async HTTP client's sleep: loaded only when used
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -302,24 +322,33 @@ async def aread_many(
     with call_deadline(http.monotonic, deadline_s, requests=len(requested)) as deadline:
         tally: ReadTally[T] = ReadTally(requested, deadline, http.monotonic, progress)
 
+        escaped: list[Exception] = []
+
         async def read_until_done() -> None:
-            while queue and tally.fatal is None:
-                symbol = queue.popleft()
-                while tally.may_send(symbol):
-                    try:
-                        tally.read(symbol, await read_one(symbol))
-                    except KucoinError as error:
-                        wait = tally.retry_after_s(symbol, error)
-                        if wait is not None:
-                            await http.sleep(wait)
-                            continue
-                    break
-                tally.done()
+            try:
+                while queue and tally.fatal is None:
+                    symbol = queue.popleft()
+                    while tally.may_send(symbol):
+                        try:
+                            tally.read(symbol, await read_one(symbol))
+                        except KucoinError as error:
+                            wait = tally.retry_after_s(symbol, error)
+                            if wait is not None:
+                                await http.sleep(wait)
+                                continue
+                        break
+                    tally.done()
+            except Exception as error:  # a caller's progress callback, the sleep, ...
+                # Kept to be raised as itself below, not inside an ExceptionGroup.
+                escaped.append(error)
+                workers.cancel_scope.cancel()
 
         # The workers start inside the deadline's context: each task copies it.
         async with anyio.create_task_group() as workers:
             for _ in range(min(concurrency, len(requested))):
                 workers.start_soon(read_until_done)
+    if escaped:
+        raise escaped[0]
     return tally.result()
 
 

@@ -300,7 +300,6 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         targets = {symbol: PositionSettings(leverage=leverage) for symbol in symbols}
     else:
         targets = position_targets(load_plan(Path(args.file)))
-    deadline = {} if args.deadline is None else {"deadline_s": args.deadline}
     progress = _Progress(sys.stderr)
     with _client(args, env) as client, progress:
         if args.command == "get":
@@ -309,7 +308,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 args.symbols,
                 progress=progress.reading,
                 leverage=args.leverage,
-                **deadline,
+                deadline_s=args.deadline,
             )
         elif args.command == "set" and args.raw_reply:
             outcome = set_margin_mode(client, request.margin_mode, request.symbols)
@@ -321,7 +320,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 {},
                 verify=args.verify,
                 progress=progress.stage,
-                **deadline,
+                deadline_s=args.deadline,
             )
         elif args.command == "set-leverage" and not args.dry_run:
             report = change_leverages(
@@ -330,11 +329,15 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 {},
                 verify=args.verify,
                 progress=progress.stage,
-                **deadline,
+                deadline_s=args.deadline,
             )
         else:  # apply, and the dry runs of set and set-leverage
             report = apply_position_settings(
-                client, targets, dry_run=args.dry_run, progress=progress.stage, **deadline
+                client,
+                targets,
+                dry_run=args.dry_run,
+                progress=progress.stage,
+                deadline_s=args.deadline,
             )
     # After the progress line is cleared (leaving the block above).
     if args.command == "set" and args.raw_reply:
@@ -349,13 +352,23 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if report.error is not None:
         _fail(_with_hint(report.error), EXIT_API_ERROR)
     elif result is CallResult.WHOLE_CALL_FAILED:  # reads that failed, each on its own
-        rows = [r for r in report.symbols if r.reason is not None and not r.reason.is_symbol_own]
-        _fail(
-            f"{len(rows)} of {len(report.symbols)} symbols failed for a cause not their own; "
-            f"{rows[0].symbol}: {rows[0].msg}",
-            EXIT_API_ERROR,
-        )
+        _fail(_not_their_own(report.symbols), EXIT_API_ERROR)
     return int(result)
+
+
+def _not_their_own(rows: Sequence[SymbolReport | LeverageReport]) -> str:
+    """The stderr line for rows that failed for a cause not their own: distinct symbols
+    counted (a symbol may have a mode row and a leverage row), the first one's message
+    prefixed by its symbol once."""
+    failed = [r for r in rows if r.reason is not None and not r.reason.is_symbol_own]
+    first = failed[0]
+    prefix = f"{first.symbol}: "
+    message = first.msg if first.msg.startswith(prefix) else prefix + first.msg
+    symbols = {r.symbol for r in failed}
+    return (
+        f"{len(symbols)} of {len({r.symbol for r in rows})} symbols failed for a cause "
+        f"not their own; {message}"
+    )
 
 
 @contextlib.contextmanager

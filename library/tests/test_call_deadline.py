@@ -9,6 +9,7 @@ symbol is accounted for.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +21,11 @@ from kucoin_futures import (
     DeadlineExceededError,
     FuturesClient,
     RateLimitError,
+    Reason,
+    Result,
     aget_margin_modes,
     apply_margin_modes,
+    apply_position_settings,
     aset_margin_mode,
     get_margin_modes,
     set_margin_mode,
@@ -140,7 +144,13 @@ def test_apply_stops_at_its_deadline_and_reports_every_symbol() -> None:
     client = storm(time, None)
     report = apply_margin_modes(client, dict.fromkeys(SYMBOLS, "CROSS"), deadline_s=3.0)
     assert [s.symbol for s in report.symbols] == SYMBOLS
-    assert {str(s.result) for s in report.symbols} == {"unreadable"}
+    # Read and refused, or (once the deadline passed) never sent: not attempted, and the
+    # deadline is the call's error.
+    assert {str(s.result) for s in report.symbols} == {"unreadable", "not attempted"}
+    assert isinstance(report.error, DeadlineExceededError)
+    assert {s.reason for s in report.symbols if s.result is Result.NOT_ATTEMPTED} == {
+        Reason.DEADLINE
+    }
     assert time.now <= 3.0
     assert max(time.sent_at) < 3.0
 
@@ -159,3 +169,76 @@ def test_a_zero_deadline_sends_nothing(deadline_s: float) -> None:
     readout = get_margin_modes(storm(time, None), SYMBOLS, deadline_s=deadline_s)
     assert time.sent_at == []
     assert all(isinstance(e, DeadlineExceededError) for e in readout.failed.values())
+
+
+THREE = ["XBTUSDTM", "ETHUSDTM", "SOLUSDTM"]
+
+
+def one_second_a_request(time: FakeTime) -> FuturesClient:
+    """A KuCoin that answers every request at once, on a clock that moves 1 s a request:
+    modes CROSS, leverages 5, every change accepted."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        time.sent_at.append(time.now)
+        time.now += 1.0
+        symbol = request.url.params.get("symbol", "")
+        if request.url.path.endswith("getMarginMode"):
+            data: object = {"symbol": symbol, "marginMode": "CROSS"}
+        elif request.url.path.endswith("getCrossUserLeverage"):
+            data = {"symbol": symbol, "leverage": "5"}
+        elif request.url.path.endswith("batchChangeMarginMode"):
+            asked = json.loads(request.content)
+            data = {
+                "marginMode": dict.fromkeys(asked["symbols"], asked["marginMode"]),
+                "errors": [],
+            }
+        else:
+            data = True
+        return httpx.Response(200, json={"code": "200000", "data": data})
+
+    client = answering(answer)
+    http = client.get_httpx_client()
+    assert isinstance(http, KucoinHTTPClient)
+    http.monotonic, http.sleep = time.monotonic, time.sleep
+    return client
+
+
+@pytest.mark.parametrize("setting", [{"leverage": 10}, {"marginMode": "ISOLATED"}])
+def test_what_the_deadline_kept_from_being_sent_is_not_attempted(setting: dict[str, Any]) -> None:
+    # Reads at 0 s and 1 s; at 2 s the 1.5 s deadline has passed: the third read is never
+    # sent, nothing is changed, and the deadline is the report's error.
+    time = FakeTime()
+    client = one_second_a_request(time)
+    report = apply_position_settings(client, dict.fromkeys(THREE, setting), deadline_s=1.5)
+    assert time.sent_at == [0.0, 1.0]
+    assert isinstance(report.error, DeadlineExceededError)
+    assert "deadline of 1.5 s" in str(report.error)
+    assert [(r.symbol, r.result, r.reason) for r in report.symbols] == [
+        (symbol, Result.NOT_ATTEMPTED, Reason.DEADLINE) for symbol in THREE
+    ]
+
+
+def test_changes_the_deadline_kept_from_being_sent_are_not_attempted() -> None:
+    # Three reads (0, 1, 2 s) within 2.5 s; the first change at 3 s is never sent.
+    time = FakeTime()
+    client = one_second_a_request(time)
+    report = apply_position_settings(client, {s: {"leverage": 10} for s in THREE}, deadline_s=2.5)
+    assert time.sent_at == [0.0, 1.0, 2.0]
+    assert isinstance(report.error, DeadlineExceededError)
+    assert [(r.current, r.result, r.reason) for r in report.symbols] == [
+        ("5", Result.NOT_ATTEMPTED, Reason.DEADLINE)
+    ] * 3
+    assert all("not changed: the call's deadline of 2.5 s" in r.msg for r in report.symbols)
+
+
+def test_a_mode_batch_the_deadline_kept_from_being_sent_is_not_attempted() -> None:
+    time = FakeTime()
+    client = one_second_a_request(time)
+    report = apply_position_settings(
+        client, {s: {"marginMode": "ISOLATED"} for s in THREE}, deadline_s=2.5
+    )
+    assert time.sent_at == [0.0, 1.0, 2.0]
+    assert isinstance(report.error, DeadlineExceededError)
+    assert [(r.current, r.result, r.reason) for r in report.symbols] == [
+        ("CROSS", Result.NOT_ATTEMPTED, Reason.DEADLINE)
+    ] * 3

@@ -15,10 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kucoin_futures import (
+    CallResult,
     ConfigurationError,
     InvalidInputError,
     InvalidParameterError,
     InvalidReplyError,
+    Reason,
+    Result,
     aget_cross_leverage,
     aset_cross_leverage,
     cross_leverage_request,
@@ -27,6 +30,7 @@ from kucoin_futures import (
     leverage_value,
     set_cross_leverage,
 )
+from kucoin_futures._apply import change_leverages
 from kucoin_futures_client import Client
 from kucoin_futures_mock import RunningMock
 
@@ -214,10 +218,24 @@ def test_a_read_reply_in_another_format_is_read() -> None:
         assert get_cross_leverage(client, "XBTUSDTM") == 3
 
 
+def test_data_false_is_kucoin_declining_the_change() -> None:
+    # A well-formed answer about the one symbol: a refusal (InvalidParameterError, code
+    # None), not an invalid reply; in a report it is the symbol's own (exit 1).
+    with (
+        _replying({"code": "200000", "data": False}) as client,
+        pytest.raises(InvalidParameterError, match="`data: false`: the leverage is not set") as e,
+    ):
+        set_cross_leverage(client, "XBTUSDTM", 5)
+    assert (e.value.code, e.value.status) == (None, 200)
+    with _replying({"code": "200000", "data": False}) as client:
+        report = change_leverages(client, {"XBTUSDTM": "5", "ETHUSDTM": "5"}, {}, verify=False)
+    assert [(r.result, r.reason) for r in report.symbols] == [(Result.FAILED, Reason.REFUSED)] * 2
+    assert (report.error, report.call_result) == (None, CallResult.SYMBOLS_FAILED)
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        (False, "`data: false`: the leverage is not set"),
         ({"symbol": "XBTUSDTM", "leverage": "5"}, "`reply.data` is an object, not boolean"),
         ("true", "`reply.data` is a string, not boolean"),
     ],

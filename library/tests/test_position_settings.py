@@ -18,6 +18,7 @@ import kucoin_futures._apply
 from kucoin_futures import (
     AuthenticationError,
     CallResult,
+    DeadlineExceededError,
     InvalidInputError,
     InvalidParameterError,
     LeverageReport,
@@ -26,6 +27,7 @@ from kucoin_futures import (
     RateLimit,
     Reason,
     Result,
+    RetryPolicy,
     SymbolReport,
     aget_cross_leverages,
     apply_margin_modes,
@@ -36,6 +38,7 @@ from kucoin_futures import (
     set_cross_leverage,
 )
 from kucoin_futures._deadline import call_deadline
+from kucoin_futures._http import KucoinAsyncHTTPClient
 from kucoin_futures._reads import ReadTally
 from kucoin_futures_client import Client
 from kucoin_futures_mock import SYMBOLS, MockKucoin, RunningMock, serve_in_thread
@@ -96,6 +99,45 @@ def test_aget_cross_leverages_reads_concurrently_the_same(kucoin_mock: RunningMo
     assert list(readout.leverages) == list(SYMBOLS)
     assert set(readout.leverages.values()) == {Decimal(5)}
     assert readout.all_read
+
+
+class _CallersOwn(Exception):
+    pass
+
+
+def test_an_async_read_raises_a_callers_exception_as_itself(kucoin_mock: RunningMock) -> None:
+    # Raised in a worker outside its read (the progress callback): not an ExceptionGroup.
+    def progress(done: int, total: int) -> None:
+        raise _CallersOwn(f"{done} of {total}")
+
+    async def read() -> Any:
+        async with _client(kucoin_mock) as client:
+            return await aget_cross_leverages(client, list(SYMBOLS), progress=progress)
+
+    with pytest.raises(_CallersOwn, match="1 of"):
+        anyio.run(read)
+
+
+def test_an_async_read_raises_our_own_error_as_a_kucoin_error(kucoin_mock: RunningMock) -> None:
+    # The sleep after a 429 raising (as a deadline would): still a KucoinError, as itself.
+    async def refused_sleep(seconds: float) -> None:
+        raise DeadlineExceededError("no time to wait", deadline_s=1.0)
+
+    kucoin_mock.mock.inject("burst_429", count=1)
+    no_retry = RetryPolicy(max_attempts=1)
+
+    async def read() -> Any:
+        running = kucoin_mock
+        async with futures_client(
+            running.credentials, base_url=running.base_url, retry=no_retry
+        ) as client:
+            http = client.get_async_httpx_client()
+            assert isinstance(http, KucoinAsyncHTTPClient)
+            http.sleep = refused_sleep
+            return await aget_cross_leverages(client, ["XBTUSDTM"])
+
+    with pytest.raises(DeadlineExceededError, match="no time to wait"):
+        anyio.run(read)
 
 
 def test_reads_finished_out_of_order_are_reported_in_the_requests_order() -> None:
@@ -225,6 +267,9 @@ def test_a_dry_run_shows_both_and_sends_only_reads(kucoin_mock: RunningMock) -> 
     assert [(r.current, r.target, r.result) for r in other.symbols] == [
         ("5", "7", Result.WOULD_CHANGE)
     ]
+    # A dry run's rows agree with its report: what it would change is as it asked.
+    assert report.all_as_asked and other.all_as_asked
+    assert all(r.as_asked for r in (*report.symbols, *other.symbols))
     assert {method for method, _ in sent(kucoin_mock)} == {"GET"}
 
 
@@ -505,6 +550,68 @@ def test_get_leverage_adds_a_row_beside_each_mode(
     }
 
 
+def test_the_whole_call_line_counts_symbols_not_rows(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two symbols, four rows (mode and leverage each), every read refused on its own.
+    kucoin_mock.mock.inject("business_error", count=4, code="300000", msg="illegal")
+    code, out, err = run(
+        capsys, ["get", "XBTUSDTM", "ETHUSDTM", "--leverage"], env_for(kucoin_mock)
+    )
+    assert code == 3
+    assert len(table(out)) == 4
+    assert err == (
+        "kucoin-margin: error: 2 of 2 symbols failed for a cause not their own; XBTUSDTM: illegal\n"
+    )
+
+
+def test_a_read_the_deadline_stopped_ends_the_call_naming_the_deadline(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each leverage read takes 1 s on the CLI's clock: the third is never sent.
+    clock = FakeClock()
+    mock = kucoin_mock.mock
+    read_leverage = mock._read_leverage
+
+    def one_second(key: str, symbol: str) -> str | None:
+        clock.now += 1.0
+        return read_leverage(key, symbol)
+
+    monkeypatch.setattr(mock, "_read_leverage", one_second)
+    argv = ["set-leverage", "10", "XBTUSDTM", "ETHUSDTM", "SOLUSDTM", "--dry-run"]
+    code, out, err = run_with_clock(
+        capsys, [*argv, "--deadline", "1.5"], env_for(kucoin_mock), clock
+    )
+    assert code == 3
+    assert [(r["SYMBOL"], r["RESULT"], r["REASON"]) for r in table(out)] == [
+        ("XBTUSDTM", "would change", ""),
+        ("ETHUSDTM", "would change", ""),
+        ("SOLUSDTM", "not attempted", "deadline"),
+    ]
+    assert err == (
+        "kucoin-margin: error: SOLUSDTM: not read: the call's deadline of 1.5 s has passed\n"
+    )
+
+
+def test_the_whole_call_line_names_a_symbol_once() -> None:
+    from kucoin_futures.cli import _not_their_own
+
+    rows = [
+        LeverageReport(
+            "XBTUSDTM",
+            None,
+            None,
+            Result.UNREADABLE,
+            msg="XBTUSDTM: not read: gone",
+            reason=Reason.TRANSPORT,
+        ),
+        LeverageReport("ETHUSDTM", None, "5", Result.READ),
+    ]
+    assert _not_their_own(rows) == (
+        "1 of 2 symbols failed for a cause not their own; XBTUSDTM: not read: gone"
+    )
+
+
 def test_set_leverage_plain_verify_and_dry_run(
     kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -531,6 +638,25 @@ def test_set_leverage_plain_verify_and_dry_run(
         ("changed", ""),
     ]
     assert sent(kucoin_mock) == [("POST", LEVERAGE_CHANGE)] * 2 + [("GET", LEVERAGE_READ)] * 2
+
+
+@pytest.mark.parametrize(
+    ("code", "msg"), [("404000", "Not Found"), ("400100", "params error"), ("300000", "illegal")]
+)
+def test_a_leverage_change_refused_as_a_request_is_the_whole_calls(
+    kucoin_mock: RunningMock, capsys: pytest.CaptureFixture[str], code: str, msg: str
+) -> None:
+    # Only a refusal of the value (100001) is the symbol's own; a wrong endpoint or a
+    # parameter error is the request's, and the CLI exits 3 as docs/cli.md says.
+    kucoin_mock.mock.inject("business_error", count=1, code=code, msg=msg)
+    exit_code, out, err = run(capsys, ["set-leverage", "15", "XBTUSDTM"], env_for(kucoin_mock))
+    assert exit_code == 3
+    assert [(r["RESULT"], r["REASON"], r["CODE"]) for r in table(out)] == [
+        ("failed", "request_refused", code)
+    ]
+    assert err == (
+        f"kucoin-margin: error: 1 of 1 symbols failed for a cause not their own; XBTUSDTM: {msg}\n"
+    )
 
 
 @pytest.mark.parametrize(

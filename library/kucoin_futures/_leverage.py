@@ -117,7 +117,8 @@ def leverage_text(number: Decimal) -> str:
 def _shown(value: object) -> str:
     if isinstance(value, int) and not -(10**12) < value < 10**12:
         return f"an integer of {value.bit_length()} bits"  # repr() refuses > 4300 digits
-    text = repr(value)
+    # A Decimal as written (a file's 0.999, not Decimal('0.999')).
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -31,6 +31,7 @@ import stat
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -429,7 +430,12 @@ def load_plan(path: Path) -> dict[str, Any]:
 def _plan_value(path: Path, symbol: str, value: object) -> None:
     from ._apply import position_setting
     from ._errors import InvalidInputError
+    from ._margin import check_symbols
 
+    try:
+        check_symbols([symbol])
+    except InvalidInputError as error:  # "symbols[0] must be ...": here it is a key
+        raise InvalidInputError(f"{path}: a key {str(error).removeprefix('symbols[0] ')}") from None
     try:
         position_setting(symbol, value)
     except InvalidInputError as error:
@@ -469,7 +475,10 @@ def _json_plan(path: Path, text: str) -> Any:
         return seen
 
     try:
-        return json.loads(text, object_pairs_hook=no_repeats)
+        # Decimal: a leverage as written (0.99999999999999999 is below 1, not the float 1.0).
+        return json.loads(text, object_pairs_hook=no_repeats, parse_float=Decimal)
+    except InvalidInputError:
+        raise
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"{path}: line {exc.lineno}: not JSON: {exc.msg}") from None
     except RecursionError:
@@ -485,7 +494,7 @@ def _toml_plan(path: Path, text: str) -> Any:
 
     try:
         # TOML itself refuses a key defined twice, naming its line.
-        return tomllib.loads(text)
+        return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInputError(f"{path}: not TOML: {exc}") from None
     except RecursionError:

@@ -291,18 +291,26 @@ def test_apply_splits_at_the_batch_maximum(
         ("bad.json", '{"ETHUSDTM": "ISOLATED",\n "XBTUSDTM" "CROSS"}', "line 2: not JSON"),
         ("bad.toml", 'ETHUSDTM = "ISOLATED"\nXBTUSDTM = \n', "not TOML"),
         ("mode.json", '{"ETHUSDTM": "isolated"}', "ETHUSDTM: margin mode must be ISOLATED"),
-        ("twice.json", '{"ETHUSDTM": "CROSS", "ETHUSDTM": "CROSS"}', "ETHUSDTM is listed twice"),
+        ("twice.json", '{"ETHUSDTM": "CROSS", "ETHUSDTM": "CROSS"}',
+         "twice.json: ETHUSDTM is listed twice"),
         ("twice.toml", 'ETHUSDTM = "CROSS"\nETHUSDTM = "CROSS"\n', "line 2"),
         ("list.json", '["ETHUSDTM"]', "expected a non-empty map"),
         ("empty.json", "{}", "expected a non-empty map"),
         # A table is the settings form: its keys are marginMode and leverage.
         ("nested.toml", '[ETHUSDTM]\nmode = "CROSS"\n', "ETHUSDTM: unknown key 'mode'"),
         ("number.json", '{"ETHUSDTM": 5}', "ETHUSDTM: margin mode must be a string"),
-        ("blank.json", '{" ETHUSDTM": "CROSS"}', "without spaces"),
+        ("blank.json", '{" ETHUSDTM": "CROSS"}', "blank.json: a key must be a contract symbol"),
+        ("inner.json", '{"ETH USDTM": "CROSS"}', "inner.json: a key must be a contract symbol"),
+        ("nokey.json", '{"": "CROSS"}', "nokey.json: a key must be a contract symbol"),
+        # Read as written, never through a float: neither becomes 1 or 2.55.
+        ("below.json", '{"ETHUSDTM": {"leverage": 0.99999999999999999}}',
+         "ETHUSDTM: leverage must be at least 1, got 0.99999999999999999"),
+        ("cents.toml", "ETHUSDTM = { leverage = 2.5500000000000001 }\n",
+         "at most two decimals, got 2.5500000000000001"),
         ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
     ],
-)
+)  # fmt: skip
 def test_a_bad_apply_file_exits_2_before_anything_is_sent(
     kucoin_mock: RunningMock,
     capsys: pytest.CaptureFixture[str],

@@ -101,16 +101,14 @@ _AS_ASKED: Final = frozenset(
 
 
 @attrs.frozen
-class SymbolReport:
-    """One symbol's plan and result for its margin mode. `current` is the mode read
-    before (None if not read), `target` the mode asked for (None for a plain read), `after`
-    the mode the switch's reply or the read-back shows (None if neither). `reason` is None
-    when the row is as asked, else why not (`Reason`)."""
+class _Report:
+    """The columns and methods a row of either setting has (a margin mode is a `str`
+    too, so both settings' values fit the same columns)."""
 
-    SETTING: ClassVar[str] = "marginMode"
+    SETTING: ClassVar[str]
 
     symbol: str
-    target: MarginMode | None
+    target: MarginMode | str | None
     current: MarginMode | str | None
     result: Result
     after: MarginMode | str | None = None
@@ -126,54 +124,41 @@ class SymbolReport:
         return self.result in _AS_ASKED
 
     def as_json(self) -> dict[str, Any]:
-        """The row in the CLI's JSON (key order stable, documented in docs/cli.md)."""
-        return _row_json(self)
+        """The row in the CLI's JSON (key order stable, documented in docs/cli.md; the
+        same keys for both settings)."""
+        return {
+            "symbol": self.symbol,
+            "setting": self.SETTING,
+            "current": _text(self.current),
+            "target": _text(self.target),
+            "result": str(self.result),
+            "after": _text(self.after),
+            "reason": _text(self.reason),
+            "code": self.code,
+            "msg": self.msg,
+        }
 
 
 @attrs.frozen
-class LeverageReport:
+class SymbolReport(_Report):
+    """One symbol's plan and result for its margin mode. `current` is the mode read
+    before (None if not read), `target` the mode asked for (None for a plain read), `after`
+    the mode the switch's reply or the read-back shows (None if neither). `reason` is None
+    when the row is as asked, else why not (`Reason`)."""
+
+    SETTING: ClassVar[str] = "marginMode"
+
+
+@attrs.frozen
+class LeverageReport(_Report):
     """One symbol's plan and result for its cross-margin leverage, in the columns of
     `SymbolReport`. Leverages are KuCoin's strings without trailing zeros ("5", "2.5"):
     `current` read before, `target` asked for, `after` read back (None where not)."""
 
     SETTING: ClassVar[str] = "leverage"
 
-    symbol: str
-    target: str | None
-    current: str | None
-    result: Result
-    after: str | None = None
-    code: str | None = None
-    msg: str = ""
-    reason: Reason | None = None
-
-    @property
-    def as_asked(self) -> bool:
-        """The row has what was asked (its `reason` is None): read, unchanged, switched or
-        changed; in a dry run also `would switch` / `would change` (a dry run asks only
-        what would change), matching `ApplyReport.all_as_asked`."""
-        return self.result in _AS_ASKED
-
-    def as_json(self) -> dict[str, Any]:
-        """The row in the CLI's JSON, the same keys as `SymbolReport.as_json`."""
-        return _row_json(self)
-
 
 Row = SymbolReport | LeverageReport
-
-
-def _row_json(row: Row) -> dict[str, Any]:
-    return {
-        "symbol": row.symbol,
-        "setting": row.SETTING,
-        "current": _text(row.current),
-        "target": _text(row.target),
-        "result": str(row.result),
-        "after": _text(row.after),
-        "reason": _text(row.reason),
-        "code": row.code,
-        "msg": row.msg,
-    }
 
 
 def _text(value: str | None) -> str | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 
@@ -345,20 +345,24 @@ def _apply_within_deadline(
 ) -> tuple[list[Row], KucoinError | None]:
     reading = _stage(progress, "read")
     mode_before = read_report(client, list(modes), progress=reading) if modes else _NOTHING
-    mode_plan = _ModePlan.of(mode_before, modes, dry_run=dry_run)
+    mode_plan = _Plan.of(
+        SymbolReport, mode_before, modes, dry_run=dry_run, would=Result.WOULD_SWITCH
+    )
     if mode_before.error is not None:
         stop = mode_before.error
         lev_rows = [_unread_after(s, t, stop) for s, t in leverages.items()]
         return [*mode_plan.not_attempted(stop), *lev_rows], stop
     lev_before = leverage_read_report(client, list(leverages), progress=reading)
-    lev_plan = _LeveragePlan.of(lev_before, leverages, dry_run=dry_run)
+    lev_plan = _Plan.of(
+        LeverageReport, lev_before, leverages, dry_run=dry_run, would=Result.WOULD_CHANGE
+    )
     if lev_before.error is not None:
         stop = lev_before.error
         return [*mode_plan.not_attempted(stop), *lev_plan.not_attempted(stop)], stop
     error = None
-    if mode_plan.to_switch:
+    if mode_plan.to_change:
         switched = switch_margin_modes(
-            client, mode_plan.to_switch, mode_plan.current, verify=verify, progress=progress
+            client, mode_plan.by_target(), mode_plan.current, verify=verify, progress=progress
         )
         mode_plan.rows.update((row.symbol, row) for row in switched.symbols)
         error = switched.error
@@ -387,95 +391,60 @@ def _stopped_by(error: KucoinError | None, msg: str = _NOT_SENT) -> dict[str, An
     return {"msg": msg, "reason": Reason.NOT_ATTEMPTED}
 
 
-@attrs.define
-class _ModePlan:
-    """What the reads before say about the margin modes: the rows known now, and the
-    symbols to switch (by target mode) with their modes before."""
+_Target = TypeVar("_Target", MarginMode, str)
 
-    rows: dict[str, Row]
-    to_switch: dict[MarginMode, list[str]]
-    current: dict[str, MarginMode | str | None]
+
+@attrs.define
+class _Plan(Generic[_Target]):
+    """What the reads before say about one setting (rows made by `row`): the rows known
+    now, and the symbols whose value differs (`to_change`: symbol to target, in the
+    caller's order) with their values before."""
+
+    row: type[SymbolReport] | type[LeverageReport]
+    rows: dict[str, Row] = attrs.field(factory=dict)
+    to_change: dict[str, _Target] = attrs.field(factory=dict)
+    current: dict[str, MarginMode | str | None] = attrs.field(factory=dict)
 
     @classmethod
     def of(
-        cls, before: ApplyReport, wanted: Mapping[str, MarginMode], *, dry_run: bool
-    ) -> _ModePlan:
-        plan = cls({}, {}, {})
-        for row in (r for r in before.symbols if isinstance(r, SymbolReport)):
-            target = wanted[row.symbol]
-            current = row.current
-            if row.result in _NOT_READ:
-                plan.rows[row.symbol] = attrs.evolve(row, target=target)
-            elif current == target:
-                plan.rows[row.symbol] = SymbolReport(row.symbol, target, target, Result.UNCHANGED)
+        cls,
+        row: type[SymbolReport] | type[LeverageReport],
+        before: ApplyReport,
+        wanted: Mapping[str, _Target],
+        *,
+        dry_run: bool,
+        would: Result,
+    ) -> _Plan[_Target]:
+        plan = cls(row)
+        for read in (r for r in before.symbols if isinstance(r, row)):
+            symbol, target, current = read.symbol, wanted[read.symbol], read.current
+            if read.result in _NOT_READ:
+                plan.rows[symbol] = attrs.evolve(read, target=target)
+            elif current == target:  # leverages both in KuCoin's form: "10" == "10"
+                plan.rows[symbol] = row(symbol, target, target, Result.UNCHANGED)
             elif dry_run:
-                plan.rows[row.symbol] = SymbolReport(
-                    row.symbol, target, current, Result.WOULD_SWITCH
-                )
+                plan.rows[symbol] = row(symbol, target, current, would)
             else:
-                plan.to_switch.setdefault(target, []).append(row.symbol)
-                plan.current[row.symbol] = current
+                plan.to_change[symbol] = target
+                plan.current[symbol] = current
         return plan
 
-    def not_attempted(self, error: KucoinError | None) -> list[Row]:
-        """The rows, each mode still to switch (`error` ended the call before) not
-        attempted."""
-        rows = dict(self.rows)
-        for target, symbols in self.to_switch.items():
-            for symbol in symbols:
-                rows.setdefault(
-                    symbol,
-                    SymbolReport(
-                        symbol,
-                        target,
-                        self.current[symbol],
-                        Result.NOT_ATTEMPTED,
-                        **_stopped_by(error),
-                    ),
-                )
-        return list(rows.values())
-
-
-@attrs.define
-class _LeveragePlan:
-    """`_ModePlan` for leverages: one change request a symbol."""
-
-    rows: dict[str, Row]
-    to_change: dict[str, str]
-    current: dict[str, str | None]
-
-    @classmethod
-    def of(cls, before: ApplyReport, wanted: Mapping[str, str], *, dry_run: bool) -> _LeveragePlan:
-        plan = cls({}, {}, {})
-        for row in (r for r in before.symbols if isinstance(r, LeverageReport)):
-            target = wanted[row.symbol]
-            current = row.current
-            if row.result in _NOT_READ:
-                plan.rows[row.symbol] = attrs.evolve(row, target=target)
-            elif current == target:  # both in KuCoin's form: "10" == "10"
-                plan.rows[row.symbol] = LeverageReport(row.symbol, target, target, Result.UNCHANGED)
-            elif dry_run:
-                plan.rows[row.symbol] = LeverageReport(
-                    row.symbol, target, current, Result.WOULD_CHANGE
-                )
-            else:
-                plan.to_change[row.symbol] = target
-                plan.current[row.symbol] = current
-        return plan
+    def by_target(self) -> dict[_Target, list[str]]:
+        """`to_change` grouped by target, each group in the caller's order."""
+        groups: dict[_Target, list[str]] = {}
+        for symbol, target in self.to_change.items():
+            groups.setdefault(target, []).append(symbol)
+        return groups
 
     def not_attempted(self, error: KucoinError | None) -> list[Row]:
-        """The rows, each leverage still to change (`error` ended the call before) not
+        """The rows, each value still to change (`error` ended the call before) not
         attempted."""
         rows = dict(self.rows)
         for symbol, target in self.to_change.items():
             rows.setdefault(
                 symbol,
-                LeverageReport(
-                    symbol,
-                    target,
-                    self.current[symbol],
-                    Result.NOT_ATTEMPTED,
-                    **_stopped_by(error),
+                self.row(
+                    symbol, target, self.current[symbol], Result.NOT_ATTEMPTED, **_stopped_by(error)
                 ),
             )
         return list(rows.values())

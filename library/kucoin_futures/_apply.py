@@ -32,6 +32,7 @@ from ._cause import CallResult, Reason, batch_entry_reason, call_result, failure
 from ._deadline import call_deadline, check_deadline_s
 from ._errors import ConfigurationError, DeadlineExceededError, InvalidInputError, KucoinError
 from ._leverage import (
+    CrossLeverageReadout,
     LeverageNotSetError,
     get_cross_leverages,
     leverage_text,
@@ -494,14 +495,12 @@ def _mode_read_report(
     progress: Callable[[int, int], None] | None,
     deadline_s: float | None,
 ) -> ApplyReport:
-    try:
-        readout = get_margin_modes(client, symbols, progress=progress, deadline_s=deadline_s)
-    except _CALLERS_MISTAKES:
-        raise
-    except KucoinError as error:
-        return ApplyReport(tuple(_unreadable(s, None, error) for s in symbols), False, error)
-    rows = tuple(_read_row(readout, s) for s in readout.requested)
-    return ApplyReport(rows, False, first_never_sent(readout.failed.values()))
+    return _read_rows(
+        SymbolReport,
+        symbols,
+        lambda: get_margin_modes(client, symbols, progress=progress, deadline_s=deadline_s),
+        lambda readout: readout.modes,
+    )
 
 
 def leverage_read_report(
@@ -514,18 +513,37 @@ def leverage_read_report(
     """`get_cross_leverages` as report rows, as `read_report` makes them for modes."""
     if not symbols:
         return _NOTHING
+    return _read_rows(
+        LeverageReport,
+        symbols,
+        lambda: get_cross_leverages(client, symbols, progress=progress, deadline_s=deadline_s),
+        lambda readout: {s: leverage_text(value) for s, value in readout.leverages.items()},
+    )
+
+
+_Readout = TypeVar("_Readout", MarginModeReadout, CrossLeverageReadout)
+
+
+def _read_rows(
+    row: type[SymbolReport] | type[LeverageReport],
+    symbols: Sequence[str],
+    read: Callable[[], _Readout],
+    values: Callable[[_Readout], Mapping[str, MarginMode | str]],
+) -> ApplyReport:
+    """`read()` as `row`s (`READ` with `values` of the readout, else why not); an error
+    that ends the reads (authentication, ...) is every symbol's row."""
     try:
-        readout = get_cross_leverages(client, symbols, progress=progress, deadline_s=deadline_s)
+        readout = read()
     except _CALLERS_MISTAKES:
         raise
     except KucoinError as error:
-        rows = tuple(_unreadable_leverage(s, None, error) for s in symbols)
-        return ApplyReport(rows, False, error)
+        return ApplyReport(tuple(_unreadable(row, s, None, error) for s in symbols), False, error)
+    read_values = values(readout)
     return ApplyReport(
         tuple(
-            LeverageReport(s, None, leverage_text(readout.leverages[s]), Result.READ)
-            if s in readout.leverages
-            else _unreadable_leverage(s, None, readout.failed[s])
+            row(s, None, read_values[s], Result.READ)
+            if s in read_values
+            else _unreadable(row, s, None, readout.failed[s])
             for s in readout.requested
         ),
         False,
@@ -533,26 +551,21 @@ def leverage_read_report(
     )
 
 
-def _read_row(readout: MarginModeReadout, symbol: str) -> SymbolReport:
-    if symbol in readout.modes:
-        return SymbolReport(symbol, None, readout.modes[symbol], Result.READ)
-    return _unreadable(symbol, None, readout.failed[symbol])
+def _unreadable(
+    row: type[SymbolReport] | type[LeverageReport],
+    symbol: str,
+    target: MarginMode | str | None,
+    error: KucoinError,
+) -> Row:
+    return row(symbol, target, None, _unread(error), None, **_failure(error))
 
 
-def _unreadable(symbol: str, target: MarginMode | None, error: KucoinError) -> SymbolReport:
-    return SymbolReport(symbol, target, None, _unread(error), None, **_failure(error))
-
-
-def _unreadable_leverage(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
-    return LeverageReport(symbol, target, None, _unread(error), None, **_failure(error))
-
-
-def _unread_after(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
+def _unread_after(symbol: str, target: str | None, error: KucoinError) -> Row:
     """The leverage row of a symbol whose read `error` (of an earlier read) kept from
     being sent."""
     if never_sent(error):
         return LeverageReport(symbol, target, None, Result.NOT_ATTEMPTED, **_stopped_by(error))
-    return _unreadable_leverage(symbol, target, error)
+    return _unreadable(LeverageReport, symbol, target, error)
 
 
 def _unread(error: KucoinError) -> Result:

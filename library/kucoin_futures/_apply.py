@@ -395,6 +395,32 @@ def _stopped_by(error: KucoinError | None, msg: str = _NOT_SENT) -> dict[str, An
 _Target = TypeVar("_Target", MarginMode, str)
 
 
+def _not_attempted(
+    row: type[SymbolReport] | type[LeverageReport],
+    symbol: str,
+    target: MarginMode | str | None,
+    current: MarginMode | str | None,
+    error: KucoinError | None,
+    msg: str = _NOT_SENT,
+) -> Row:
+    """The row of a symbol nothing was sent for because `error` ended the call."""
+    return row(symbol, target, current, Result.NOT_ATTEMPTED, **_stopped_by(error, msg))
+
+
+def _failed(
+    row: type[SymbolReport] | type[LeverageReport],
+    symbol: str,
+    target: MarginMode | str,
+    current: MarginMode | str | None,
+    error: KucoinError,
+    reason: Reason | None = None,
+) -> Row:
+    """The row of a symbol whose switch or change `error` ended (not attempted if the
+    error kept it from being sent)."""
+    result = Result.NOT_ATTEMPTED if never_sent(error) else Result.FAILED
+    return row(symbol, target, current, result, None, **_failure(error, reason))
+
+
 @attrs.define
 class _Plan(Generic[_Target]):
     """What the reads before say about one setting (rows made by `row`): the rows known
@@ -442,12 +468,8 @@ class _Plan(Generic[_Target]):
         attempted."""
         rows = dict(self.rows)
         for symbol, target in self.to_change.items():
-            rows.setdefault(
-                symbol,
-                self.row(
-                    symbol, target, self.current[symbol], Result.NOT_ATTEMPTED, **_stopped_by(error)
-                ),
-            )
+            current = self.current[symbol]
+            rows.setdefault(symbol, _not_attempted(self.row, symbol, target, current, error))
         return list(rows.values())
 
 
@@ -564,7 +586,7 @@ def _unread_after(symbol: str, target: str | None, error: KucoinError) -> Row:
     """The leverage row of a symbol whose read `error` (of an earlier read) kept from
     being sent."""
     if never_sent(error):
-        return LeverageReport(symbol, target, None, Result.NOT_ATTEMPTED, **_stopped_by(error))
+        return _not_attempted(LeverageReport, symbol, target, None, error)
     return _unreadable(LeverageReport, symbol, target, error)
 
 
@@ -652,36 +674,17 @@ def _switch_within_deadline(
         if checked is None
         else {r.symbol: r for r in checked.symbols if isinstance(r, SymbolReport)}
     )
-    rows = []
+    rows: list[Row] = []
     for target, batch in batches:
         for symbol in batch:
             before = current.get(symbol)
             if symbol in outcomes:
                 rows.append(_switch_row(symbol, target, before, outcomes[symbol], back.get(symbol)))
             elif symbol in ended:
-                failure = ended[symbol]
-                rows.append(
-                    SymbolReport(
-                        symbol,
-                        target,
-                        before,
-                        Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
-                        None,
-                        error_code(failure),
-                        error_message(failure),
-                        failure_reason(failure),
-                    )
-                )
+                rows.append(_failed(SymbolReport, symbol, target, before, ended[symbol]))
             else:
-                rows.append(
-                    SymbolReport(
-                        symbol,
-                        target,
-                        before,
-                        Result.NOT_ATTEMPTED,
-                        **_stopped_by(error, "not sent: an earlier batch ended the call"),
-                    )
-                )
+                msg = "not sent: an earlier batch ended the call"
+                rows.append(_not_attempted(SymbolReport, symbol, target, before, error, msg))
     return ApplyReport(tuple(rows), False, error)
 
 
@@ -691,7 +694,7 @@ def _switch_row(
     current: MarginMode | str | None,
     outcome: MarginModeOutcome,
     back: SymbolReport | None,
-) -> SymbolReport:
+) -> Row:
     if symbol in outcome.failed:
         failure = outcome.failed[symbol]
         # A mode the reply shows for a refused symbol is the mode it kept: its mode before.
@@ -711,26 +714,7 @@ def _switch_row(
         )
     if back is None:
         return SymbolReport(symbol, target, current, Result.SWITCHED, outcome.switched[symbol])
-    if back.result in _NOT_READ:
-        return attrs.evolve(
-            back,
-            target=target,
-            current=current,
-            result=Result.UNVERIFIED,
-            msg=f"reported switched, but the read-back failed: {back.msg}",
-        )
-    if back.current != target:
-        return SymbolReport(
-            symbol,
-            target,
-            current,
-            Result.UNVERIFIED,
-            back.current,
-            None,
-            f"reported switched to {target}, but reads back {back.current}",
-            Reason.MISMATCH,
-        )
-    return SymbolReport(symbol, target, current, Result.SWITCHED, back.current)
+    return _verified(SymbolReport, symbol, target, current, Result.SWITCHED, back)
 
 
 def change_leverages(
@@ -779,26 +763,10 @@ def change_leverages(
             rows.append(_change_row(symbol, target, before, accepted, read_back.get(symbol)))
         elif symbol in changed.failed:
             failure = changed.failed[symbol]
-            rows.append(
-                LeverageReport(
-                    symbol,
-                    target,
-                    before,
-                    Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
-                    None,
-                    **_failure(failure, _change_reason(failure)),
-                )
-            )
+            reason = _change_reason(failure)
+            rows.append(_failed(LeverageReport, symbol, target, before, failure, reason))
         else:
-            rows.append(
-                LeverageReport(
-                    symbol,
-                    target,
-                    before,
-                    Result.NOT_ATTEMPTED,
-                    **_stopped_by(error),
-                )
-            )
+            rows.append(_not_attempted(LeverageReport, symbol, target, before, error))
     return ApplyReport(tuple(rows), False, error)
 
 
@@ -817,29 +785,28 @@ _VALUE_REFUSED: Final = frozenset({"100001"})
 
 def _change_row(
     symbol: str, target: str, current: str | None, accepted: str, back: Row | None
-) -> LeverageReport:
+) -> Row:
     if back is None:
         return LeverageReport(symbol, target, current, Result.CHANGED, accepted)
+    return _verified(LeverageReport, symbol, target, current, Result.CHANGED, back)
+
+
+def _verified(
+    row: type[SymbolReport] | type[LeverageReport],
+    symbol: str,
+    target: MarginMode | str,
+    current: MarginMode | str | None,
+    done: Result,
+    back: Row,
+) -> Row:
+    """The row of a value reported `done` (switched, changed), as its read-back `back`
+    shows it."""
     if back.result in _NOT_READ:
-        return LeverageReport(
-            symbol,
-            target,
-            current,
-            Result.UNVERIFIED,
-            None,
-            back.code,
-            f"reported changed, but the read-back failed: {back.msg}",
-            back.reason,
-        )
+        msg = f"reported {done}, but the read-back failed: {back.msg}"
+        return row(symbol, target, current, Result.UNVERIFIED, None, back.code, msg, back.reason)
     if back.current != target:
-        return LeverageReport(
-            symbol,
-            target,
-            current,
-            Result.UNVERIFIED,
-            _text(back.current),
-            None,
-            f"reported changed to {target}, but reads back {back.current}",
-            Reason.MISMATCH,
+        msg = f"reported {done} to {target}, but reads back {back.current}"
+        return row(
+            symbol, target, current, Result.UNVERIFIED, back.current, None, msg, Reason.MISMATCH
         )
-    return LeverageReport(symbol, target, current, Result.CHANGED, target)
+    return row(symbol, target, current, done, back.current)

@@ -160,6 +160,7 @@ class LeverageReport(_Report):
 
 
 Row = SymbolReport | LeverageReport
+_RowClass = type[SymbolReport] | type[LeverageReport]
 
 
 def _text(value: str | None) -> str | None:
@@ -396,7 +397,7 @@ _Target = TypeVar("_Target", MarginMode, str)
 
 
 def _not_attempted(
-    row: type[SymbolReport] | type[LeverageReport],
+    row: _RowClass,
     symbol: str,
     target: MarginMode | str | None,
     current: MarginMode | str | None,
@@ -408,7 +409,7 @@ def _not_attempted(
 
 
 def _failed(
-    row: type[SymbolReport] | type[LeverageReport],
+    row: _RowClass,
     symbol: str,
     target: MarginMode | str,
     current: MarginMode | str | None,
@@ -427,7 +428,7 @@ class _Plan(Generic[_Target]):
     now, and the symbols whose value differs (`to_change`: symbol to target, in the
     caller's order) with their values before."""
 
-    row: type[SymbolReport] | type[LeverageReport]
+    row: _RowClass
     rows: dict[str, Row] = attrs.field(factory=dict)
     to_change: dict[str, _Target] = attrs.field(factory=dict)
     current: dict[str, MarginMode | str | None] = attrs.field(factory=dict)
@@ -435,7 +436,7 @@ class _Plan(Generic[_Target]):
     @classmethod
     def of(
         cls,
-        row: type[SymbolReport] | type[LeverageReport],
+        row: _RowClass,
         before: ApplyReport,
         wanted: Mapping[str, _Target],
         *,
@@ -547,7 +548,7 @@ _Readout = TypeVar("_Readout", MarginModeReadout, CrossLeverageReadout)
 
 
 def _read_rows(
-    row: type[SymbolReport] | type[LeverageReport],
+    row: _RowClass,
     symbols: Sequence[str],
     read: Callable[[], _Readout],
     values: Callable[[_Readout], Mapping[str, MarginMode | str]],
@@ -574,7 +575,7 @@ def _read_rows(
 
 
 def _unreadable(
-    row: type[SymbolReport] | type[LeverageReport],
+    row: _RowClass,
     symbol: str,
     target: MarginMode | str | None,
     error: KucoinError,
@@ -792,7 +793,7 @@ def _change_row(
 
 
 def _verified(
-    row: type[SymbolReport] | type[LeverageReport],
+    row: _RowClass,
     symbol: str,
     target: MarginMode | str,
     current: MarginMode | str | None,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 
@@ -32,6 +32,7 @@ from ._cause import CallResult, Reason, batch_entry_reason, call_result, failure
 from ._deadline import call_deadline, check_deadline_s
 from ._errors import ConfigurationError, DeadlineExceededError, InvalidInputError, KucoinError
 from ._leverage import (
+    CrossLeverageReadout,
     LeverageNotSetError,
     get_cross_leverages,
     leverage_text,
@@ -101,16 +102,14 @@ _AS_ASKED: Final = frozenset(
 
 
 @attrs.frozen
-class SymbolReport:
-    """One symbol's plan and result for its margin mode. `current` is the mode read
-    before (None if not read), `target` the mode asked for (None for a plain read), `after`
-    the mode the switch's reply or the read-back shows (None if neither). `reason` is None
-    when the row is as asked, else why not (`Reason`)."""
+class _Report:
+    """The columns and methods a row of either setting has (a margin mode is a `str`
+    too, so both settings' values fit the same columns)."""
 
-    SETTING: ClassVar[str] = "marginMode"
+    SETTING: ClassVar[str]
 
     symbol: str
-    target: MarginMode | None
+    target: MarginMode | str | None
     current: MarginMode | str | None
     result: Result
     after: MarginMode | str | None = None
@@ -126,54 +125,42 @@ class SymbolReport:
         return self.result in _AS_ASKED
 
     def as_json(self) -> dict[str, Any]:
-        """The row in the CLI's JSON (key order stable, documented in docs/cli.md)."""
-        return _row_json(self)
+        """The row in the CLI's JSON (key order stable, documented in docs/cli.md; the
+        same keys for both settings)."""
+        return {
+            "symbol": self.symbol,
+            "setting": self.SETTING,
+            "current": _text(self.current),
+            "target": _text(self.target),
+            "result": str(self.result),
+            "after": _text(self.after),
+            "reason": _text(self.reason),
+            "code": self.code,
+            "msg": self.msg,
+        }
 
 
 @attrs.frozen
-class LeverageReport:
+class SymbolReport(_Report):
+    """One symbol's plan and result for its margin mode. `current` is the mode read
+    before (None if not read), `target` the mode asked for (None for a plain read), `after`
+    the mode the switch's reply or the read-back shows (None if neither). `reason` is None
+    when the row is as asked, else why not (`Reason`)."""
+
+    SETTING: ClassVar[str] = "marginMode"
+
+
+@attrs.frozen
+class LeverageReport(_Report):
     """One symbol's plan and result for its cross-margin leverage, in the columns of
     `SymbolReport`. Leverages are KuCoin's strings without trailing zeros ("5", "2.5"):
     `current` read before, `target` asked for, `after` read back (None where not)."""
 
     SETTING: ClassVar[str] = "leverage"
 
-    symbol: str
-    target: str | None
-    current: str | None
-    result: Result
-    after: str | None = None
-    code: str | None = None
-    msg: str = ""
-    reason: Reason | None = None
-
-    @property
-    def as_asked(self) -> bool:
-        """The row has what was asked (its `reason` is None): read, unchanged, switched or
-        changed; in a dry run also `would switch` / `would change` (a dry run asks only
-        what would change), matching `ApplyReport.all_as_asked`."""
-        return self.result in _AS_ASKED
-
-    def as_json(self) -> dict[str, Any]:
-        """The row in the CLI's JSON, the same keys as `SymbolReport.as_json`."""
-        return _row_json(self)
-
 
 Row = SymbolReport | LeverageReport
-
-
-def _row_json(row: Row) -> dict[str, Any]:
-    return {
-        "symbol": row.symbol,
-        "setting": row.SETTING,
-        "current": _text(row.current),
-        "target": _text(row.target),
-        "result": str(row.result),
-        "after": _text(row.after),
-        "reason": _text(row.reason),
-        "code": row.code,
-        "msg": row.msg,
-    }
+_RowClass = type[SymbolReport] | type[LeverageReport]
 
 
 def _text(value: str | None) -> str | None:
@@ -360,20 +347,24 @@ def _apply_within_deadline(
 ) -> tuple[list[Row], KucoinError | None]:
     reading = _stage(progress, "read")
     mode_before = read_report(client, list(modes), progress=reading) if modes else _NOTHING
-    mode_plan = _ModePlan.of(mode_before, modes, dry_run=dry_run)
+    mode_plan = _Plan.of(
+        SymbolReport, mode_before, modes, dry_run=dry_run, would=Result.WOULD_SWITCH
+    )
     if mode_before.error is not None:
         stop = mode_before.error
         lev_rows = [_unread_after(s, t, stop) for s, t in leverages.items()]
         return [*mode_plan.not_attempted(stop), *lev_rows], stop
     lev_before = leverage_read_report(client, list(leverages), progress=reading)
-    lev_plan = _LeveragePlan.of(lev_before, leverages, dry_run=dry_run)
+    lev_plan = _Plan.of(
+        LeverageReport, lev_before, leverages, dry_run=dry_run, would=Result.WOULD_CHANGE
+    )
     if lev_before.error is not None:
         stop = lev_before.error
         return [*mode_plan.not_attempted(stop), *lev_plan.not_attempted(stop)], stop
     error = None
-    if mode_plan.to_switch:
+    if mode_plan.to_change:
         switched = switch_margin_modes(
-            client, mode_plan.to_switch, mode_plan.current, verify=verify, progress=progress
+            client, mode_plan.by_target(), mode_plan.current, verify=verify, progress=progress
         )
         mode_plan.rows.update((row.symbol, row) for row in switched.symbols)
         error = switched.error
@@ -402,97 +393,84 @@ def _stopped_by(error: KucoinError | None, msg: str = _NOT_SENT) -> dict[str, An
     return {"msg": msg, "reason": Reason.NOT_ATTEMPTED}
 
 
-@attrs.define
-class _ModePlan:
-    """What the reads before say about the margin modes: the rows known now, and the
-    symbols to switch (by target mode) with their modes before."""
+_Target = TypeVar("_Target", MarginMode, str)
 
-    rows: dict[str, Row]
-    to_switch: dict[MarginMode, list[str]]
-    current: dict[str, MarginMode | str | None]
+
+def _not_attempted(
+    row: _RowClass,
+    symbol: str,
+    target: MarginMode | str | None,
+    current: MarginMode | str | None,
+    error: KucoinError | None,
+    msg: str = _NOT_SENT,
+) -> Row:
+    """The row of a symbol nothing was sent for because `error` ended the call."""
+    return row(symbol, target, current, Result.NOT_ATTEMPTED, **_stopped_by(error, msg))
+
+
+def _failed(
+    row: _RowClass,
+    symbol: str,
+    target: MarginMode | str,
+    current: MarginMode | str | None,
+    error: KucoinError,
+    reason: Reason | None = None,
+) -> Row:
+    """The row of a symbol whose switch or change `error` ended (not attempted if the
+    error kept it from being sent)."""
+    result = Result.NOT_ATTEMPTED if never_sent(error) else Result.FAILED
+    return row(symbol, target, current, result, None, **_failure(error, reason))
+
+
+@attrs.define
+class _Plan(Generic[_Target]):
+    """What the reads before say about one setting (rows made by `row`): the rows known
+    now, and the symbols whose value differs (`to_change`: symbol to target, in the
+    caller's order) with their values before."""
+
+    row: _RowClass
+    rows: dict[str, Row] = attrs.field(factory=dict)
+    to_change: dict[str, _Target] = attrs.field(factory=dict)
+    current: dict[str, MarginMode | str | None] = attrs.field(factory=dict)
 
     @classmethod
     def of(
-        cls, before: ApplyReport, wanted: Mapping[str, MarginMode], *, dry_run: bool
-    ) -> _ModePlan:
-        plan = cls({}, {}, {})
-        for row in (r for r in before.symbols if isinstance(r, SymbolReport)):
-            target = wanted[row.symbol]
-            current = row.current
-            if row.result in _NOT_READ:
-                plan.rows[row.symbol] = attrs.evolve(row, target=target)
-            elif current == target:
-                plan.rows[row.symbol] = SymbolReport(row.symbol, target, target, Result.UNCHANGED)
+        cls,
+        row: _RowClass,
+        before: ApplyReport,
+        wanted: Mapping[str, _Target],
+        *,
+        dry_run: bool,
+        would: Result,
+    ) -> _Plan[_Target]:
+        plan = cls(row)
+        for read in (r for r in before.symbols if isinstance(r, row)):
+            symbol, target, current = read.symbol, wanted[read.symbol], read.current
+            if read.result in _NOT_READ:
+                plan.rows[symbol] = attrs.evolve(read, target=target)
+            elif current == target:  # leverages both in KuCoin's form: "10" == "10"
+                plan.rows[symbol] = row(symbol, target, target, Result.UNCHANGED)
             elif dry_run:
-                plan.rows[row.symbol] = SymbolReport(
-                    row.symbol, target, current, Result.WOULD_SWITCH
-                )
+                plan.rows[symbol] = row(symbol, target, current, would)
             else:
-                plan.to_switch.setdefault(target, []).append(row.symbol)
-                plan.current[row.symbol] = current
+                plan.to_change[symbol] = target
+                plan.current[symbol] = current
         return plan
 
-    def not_attempted(self, error: KucoinError | None) -> list[Row]:
-        """The rows, each mode still to switch (`error` ended the call before) not
-        attempted."""
-        rows = dict(self.rows)
-        for target, symbols in self.to_switch.items():
-            for symbol in symbols:
-                rows.setdefault(
-                    symbol,
-                    SymbolReport(
-                        symbol,
-                        target,
-                        self.current[symbol],
-                        Result.NOT_ATTEMPTED,
-                        **_stopped_by(error),
-                    ),
-                )
-        return list(rows.values())
-
-
-@attrs.define
-class _LeveragePlan:
-    """`_ModePlan` for leverages: one change request a symbol."""
-
-    rows: dict[str, Row]
-    to_change: dict[str, str]
-    current: dict[str, str | None]
-
-    @classmethod
-    def of(cls, before: ApplyReport, wanted: Mapping[str, str], *, dry_run: bool) -> _LeveragePlan:
-        plan = cls({}, {}, {})
-        for row in (r for r in before.symbols if isinstance(r, LeverageReport)):
-            target = wanted[row.symbol]
-            current = row.current
-            if row.result in _NOT_READ:
-                plan.rows[row.symbol] = attrs.evolve(row, target=target)
-            elif current == target:  # both in KuCoin's form: "10" == "10"
-                plan.rows[row.symbol] = LeverageReport(row.symbol, target, target, Result.UNCHANGED)
-            elif dry_run:
-                plan.rows[row.symbol] = LeverageReport(
-                    row.symbol, target, current, Result.WOULD_CHANGE
-                )
-            else:
-                plan.to_change[row.symbol] = target
-                plan.current[row.symbol] = current
-        return plan
+    def by_target(self) -> dict[_Target, list[str]]:
+        """`to_change` grouped by target, each group in the caller's order."""
+        groups: dict[_Target, list[str]] = {}
+        for symbol, target in self.to_change.items():
+            groups.setdefault(target, []).append(symbol)
+        return groups
 
     def not_attempted(self, error: KucoinError | None) -> list[Row]:
-        """The rows, each leverage still to change (`error` ended the call before) not
+        """The rows, each value still to change (`error` ended the call before) not
         attempted."""
         rows = dict(self.rows)
         for symbol, target in self.to_change.items():
-            rows.setdefault(
-                symbol,
-                LeverageReport(
-                    symbol,
-                    target,
-                    self.current[symbol],
-                    Result.NOT_ATTEMPTED,
-                    **_stopped_by(error),
-                ),
-            )
+            current = self.current[symbol]
+            rows.setdefault(symbol, _not_attempted(self.row, symbol, target, current, error))
         return list(rows.values())
 
 
@@ -540,14 +518,12 @@ def _mode_read_report(
     progress: Callable[[int, int], None] | None,
     deadline_s: float | None,
 ) -> ApplyReport:
-    try:
-        readout = get_margin_modes(client, symbols, progress=progress, deadline_s=deadline_s)
-    except _CALLERS_MISTAKES:
-        raise
-    except KucoinError as error:
-        return ApplyReport(tuple(_unreadable(s, None, error) for s in symbols), False, error)
-    rows = tuple(_read_row(readout, s) for s in readout.requested)
-    return ApplyReport(rows, False, first_never_sent(readout.failed.values()))
+    return _read_rows(
+        SymbolReport,
+        symbols,
+        lambda: get_margin_modes(client, symbols, progress=progress, deadline_s=deadline_s),
+        lambda readout: readout.modes,
+    )
 
 
 def leverage_read_report(
@@ -560,18 +536,37 @@ def leverage_read_report(
     """`get_cross_leverages` as report rows, as `read_report` makes them for modes."""
     if not symbols:
         return _NOTHING
+    return _read_rows(
+        LeverageReport,
+        symbols,
+        lambda: get_cross_leverages(client, symbols, progress=progress, deadline_s=deadline_s),
+        lambda readout: {s: leverage_text(value) for s, value in readout.leverages.items()},
+    )
+
+
+_Readout = TypeVar("_Readout", MarginModeReadout, CrossLeverageReadout)
+
+
+def _read_rows(
+    row: _RowClass,
+    symbols: Sequence[str],
+    read: Callable[[], _Readout],
+    values: Callable[[_Readout], Mapping[str, MarginMode | str]],
+) -> ApplyReport:
+    """`read()` as `row`s (`READ` with `values` of the readout, else why not); an error
+    that ends the reads (authentication, ...) is every symbol's row."""
     try:
-        readout = get_cross_leverages(client, symbols, progress=progress, deadline_s=deadline_s)
+        readout = read()
     except _CALLERS_MISTAKES:
         raise
     except KucoinError as error:
-        rows = tuple(_unreadable_leverage(s, None, error) for s in symbols)
-        return ApplyReport(rows, False, error)
+        return ApplyReport(tuple(_unreadable(row, s, None, error) for s in symbols), False, error)
+    read_values = values(readout)
     return ApplyReport(
         tuple(
-            LeverageReport(s, None, leverage_text(readout.leverages[s]), Result.READ)
-            if s in readout.leverages
-            else _unreadable_leverage(s, None, readout.failed[s])
+            row(s, None, read_values[s], Result.READ)
+            if s in read_values
+            else _unreadable(row, s, None, readout.failed[s])
             for s in readout.requested
         ),
         False,
@@ -579,26 +574,21 @@ def leverage_read_report(
     )
 
 
-def _read_row(readout: MarginModeReadout, symbol: str) -> SymbolReport:
-    if symbol in readout.modes:
-        return SymbolReport(symbol, None, readout.modes[symbol], Result.READ)
-    return _unreadable(symbol, None, readout.failed[symbol])
+def _unreadable(
+    row: _RowClass,
+    symbol: str,
+    target: MarginMode | str | None,
+    error: KucoinError,
+) -> Row:
+    return row(symbol, target, None, _unread(error), None, **_failure(error))
 
 
-def _unreadable(symbol: str, target: MarginMode | None, error: KucoinError) -> SymbolReport:
-    return SymbolReport(symbol, target, None, _unread(error), None, **_failure(error))
-
-
-def _unreadable_leverage(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
-    return LeverageReport(symbol, target, None, _unread(error), None, **_failure(error))
-
-
-def _unread_after(symbol: str, target: str | None, error: KucoinError) -> LeverageReport:
+def _unread_after(symbol: str, target: str | None, error: KucoinError) -> Row:
     """The leverage row of a symbol whose read `error` (of an earlier read) kept from
     being sent."""
     if never_sent(error):
-        return LeverageReport(symbol, target, None, Result.NOT_ATTEMPTED, **_stopped_by(error))
-    return _unreadable_leverage(symbol, target, error)
+        return _not_attempted(LeverageReport, symbol, target, None, error)
+    return _unreadable(LeverageReport, symbol, target, error)
 
 
 def _unread(error: KucoinError) -> Result:
@@ -685,36 +675,17 @@ def _switch_within_deadline(
         if checked is None
         else {r.symbol: r for r in checked.symbols if isinstance(r, SymbolReport)}
     )
-    rows = []
+    rows: list[Row] = []
     for target, batch in batches:
         for symbol in batch:
             before = current.get(symbol)
             if symbol in outcomes:
                 rows.append(_switch_row(symbol, target, before, outcomes[symbol], back.get(symbol)))
             elif symbol in ended:
-                failure = ended[symbol]
-                rows.append(
-                    SymbolReport(
-                        symbol,
-                        target,
-                        before,
-                        Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
-                        None,
-                        error_code(failure),
-                        error_message(failure),
-                        failure_reason(failure),
-                    )
-                )
+                rows.append(_failed(SymbolReport, symbol, target, before, ended[symbol]))
             else:
-                rows.append(
-                    SymbolReport(
-                        symbol,
-                        target,
-                        before,
-                        Result.NOT_ATTEMPTED,
-                        **_stopped_by(error, "not sent: an earlier batch ended the call"),
-                    )
-                )
+                msg = "not sent: an earlier batch ended the call"
+                rows.append(_not_attempted(SymbolReport, symbol, target, before, error, msg))
     return ApplyReport(tuple(rows), False, error)
 
 
@@ -724,7 +695,7 @@ def _switch_row(
     current: MarginMode | str | None,
     outcome: MarginModeOutcome,
     back: SymbolReport | None,
-) -> SymbolReport:
+) -> Row:
     if symbol in outcome.failed:
         failure = outcome.failed[symbol]
         # A mode the reply shows for a refused symbol is the mode it kept: its mode before.
@@ -744,26 +715,7 @@ def _switch_row(
         )
     if back is None:
         return SymbolReport(symbol, target, current, Result.SWITCHED, outcome.switched[symbol])
-    if back.result in _NOT_READ:
-        return attrs.evolve(
-            back,
-            target=target,
-            current=current,
-            result=Result.UNVERIFIED,
-            msg=f"reported switched, but the read-back failed: {back.msg}",
-        )
-    if back.current != target:
-        return SymbolReport(
-            symbol,
-            target,
-            current,
-            Result.UNVERIFIED,
-            back.current,
-            None,
-            f"reported switched to {target}, but reads back {back.current}",
-            Reason.MISMATCH,
-        )
-    return SymbolReport(symbol, target, current, Result.SWITCHED, back.current)
+    return _verified(SymbolReport, symbol, target, current, Result.SWITCHED, back)
 
 
 def change_leverages(
@@ -812,26 +764,10 @@ def change_leverages(
             rows.append(_change_row(symbol, target, before, accepted, read_back.get(symbol)))
         elif symbol in changed.failed:
             failure = changed.failed[symbol]
-            rows.append(
-                LeverageReport(
-                    symbol,
-                    target,
-                    before,
-                    Result.NOT_ATTEMPTED if never_sent(failure) else Result.FAILED,
-                    None,
-                    **_failure(failure, _change_reason(failure)),
-                )
-            )
+            reason = _change_reason(failure)
+            rows.append(_failed(LeverageReport, symbol, target, before, failure, reason))
         else:
-            rows.append(
-                LeverageReport(
-                    symbol,
-                    target,
-                    before,
-                    Result.NOT_ATTEMPTED,
-                    **_stopped_by(error),
-                )
-            )
+            rows.append(_not_attempted(LeverageReport, symbol, target, before, error))
     return ApplyReport(tuple(rows), False, error)
 
 
@@ -850,29 +786,28 @@ _VALUE_REFUSED: Final = frozenset({"100001"})
 
 def _change_row(
     symbol: str, target: str, current: str | None, accepted: str, back: Row | None
-) -> LeverageReport:
+) -> Row:
     if back is None:
         return LeverageReport(symbol, target, current, Result.CHANGED, accepted)
+    return _verified(LeverageReport, symbol, target, current, Result.CHANGED, back)
+
+
+def _verified(
+    row: _RowClass,
+    symbol: str,
+    target: MarginMode | str,
+    current: MarginMode | str | None,
+    done: Result,
+    back: Row,
+) -> Row:
+    """The row of a value reported `done` (switched, changed), as its read-back `back`
+    shows it."""
     if back.result in _NOT_READ:
-        return LeverageReport(
-            symbol,
-            target,
-            current,
-            Result.UNVERIFIED,
-            None,
-            back.code,
-            f"reported changed, but the read-back failed: {back.msg}",
-            back.reason,
-        )
+        msg = f"reported {done}, but the read-back failed: {back.msg}"
+        return row(symbol, target, current, Result.UNVERIFIED, None, back.code, msg, back.reason)
     if back.current != target:
-        return LeverageReport(
-            symbol,
-            target,
-            current,
-            Result.UNVERIFIED,
-            _text(back.current),
-            None,
-            f"reported changed to {target}, but reads back {back.current}",
-            Reason.MISMATCH,
+        msg = f"reported {done} to {target}, but reads back {back.current}"
+        return row(
+            symbol, target, current, Result.UNVERIFIED, back.current, None, msg, Reason.MISMATCH
         )
-    return LeverageReport(symbol, target, current, Result.CHANGED, target)
+    return row(symbol, target, current, done, back.current)

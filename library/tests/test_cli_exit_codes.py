@@ -24,9 +24,11 @@ from kucoin_futures import (
     InvalidReplyError,
     KucoinAPIError,
     KucoinError,
+    MarginMode,
     RateLimit,
     RateLimitError,
     Reason,
+    Result,
     ServerError,
     TransportError,
     failure_reason,
@@ -418,3 +420,23 @@ def test_a_429_storm_ends_with_exit_3_and_every_symbol_accounted_for(
     if not hasattr(kucoin_futures._errors, "DeadlineExceededError"):
         pytest.xfail("the whole-call deadline is the HTTP layer's (issue 20); not merged yet")
     assert clock.now <= 5.0
+
+
+def test_a_batch_after_a_refused_one_is_not_attempted_and_says_why(
+    kucoin_mock: RunningMock,
+) -> None:
+    from kucoin_futures import futures_client
+    from kucoin_futures._apply import switch_margin_modes
+
+    kucoin_mock.mock.set_mode("ETHUSDTM", "ISOLATED")
+    # The next request, the first batch, is refused as a whole; the second is never sent.
+    kucoin_mock.mock.inject("business_error", count=1, code="400100", msg="params error")
+    to_switch = {MarginMode.ISOLATED: ["XBTUSDTM"], MarginMode.CROSS: ["ETHUSDTM"]}
+    with futures_client(kucoin_mock.credentials, base_url=kucoin_mock.base_url) as client:
+        report = switch_margin_modes(client, to_switch, {}, verify=False)
+    rows = {row.symbol: row for row in report.symbols}
+    assert rows["XBTUSDTM"].result is Result.FAILED
+    assert rows["ETHUSDTM"].result is Result.NOT_ATTEMPTED
+    assert rows["ETHUSDTM"].reason is Reason.NOT_ATTEMPTED
+    assert rows["ETHUSDTM"].msg == "not sent: an earlier batch ended the call"
+    assert kucoin_mock.mock.mode_of("ETHUSDTM") == "ISOLATED"
